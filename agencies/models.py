@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .roles import Role
+
+
+class Area(models.Model):
+    """圏域 or 小学校区: the unit municipalities plan and count by."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "圏域"
+        SCHOOL = "school", "小学校区"
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    kind = models.CharField("種別", max_length=20, choices=Kind.choices, default=Kind.DISTRICT)
+    sort_order = models.PositiveIntegerField("表示順", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "圏域・小学校区"
+        verbose_name_plural = "圏域・小学校区"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """A support organisation; a municipal department counts as one."""
+
+    class Kind(models.TextChoices):
+        COMPREHENSIVE_WINDOW = "window", "包括的相談支援事業の窓口"
+        MUNICIPAL_DEPARTMENT = "department", "庁内各課"
+        COUNCIL_OF_SOCIAL_WELFARE = "shakyo", "社会福祉協議会"
+        PRIVATE = "private", "民間事業者"
+        MEDICAL = "medical", "医療機関"
+        SCHOOL = "school", "学校・教育機関"
+        OTHER = "other", "その他"
+
+    name = models.CharField("機関名", max_length=100, unique=True)
+    name_kana = models.CharField("機関名ふりがな", max_length=200, blank=True)
+    kind = models.CharField("種別", max_length=20, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area,
+        verbose_name="圏域",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agencies",
+    )
+    is_collaboration_hub = models.BooleanField(
+        "多機関協働事業の実施機関",
+        default=False,
+        help_text="多機関協働事業（調整役の所属）を担う機関です。",
+    )
+    is_active = models.BooleanField("有効", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "機関"
+        verbose_name_plural = "機関"
+        ordering = ["name_kana", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KasaneUserManager(UserManager):
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(**{self.model.USERNAME_FIELD: username})
+
+
+class User(AbstractUser):
+    """A member of staff. Every user belongs to exactly one agency."""
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name="所属機関",
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    name_kana = models.CharField("氏名ふりがな", max_length=100, blank=True)
+    title = models.CharField("職名", max_length=100, blank=True)
+
+    REQUIRED_FIELDS = ["email", "agency"]
+    objects = KasaneUserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = "職員"
+        verbose_name_plural = "職員"
+        ordering = ["name_kana", "username"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.last_name} {self.first_name}".strip()
+        return full or self.username
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_names.intersection(roles))

@@ -1,0 +1,96 @@
+"""One small factory per domain event of the case timeline (Saleor's order events)."""
+
+from __future__ import annotations
+
+from agencies.models import Agency, User
+
+from .models import Case, CaseEvent, Consultation, Person
+
+
+def _event(*, case: Case, actor: User, kind: str, message: str, **parameters) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor, kind=kind, message=message, parameters=parameters
+    )
+
+
+def case_opened_event(*, case: Case, actor: User) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.OPENED,
+        message=f"事例 {case.number} を開始しました（主担当機関: {case.main_agency}）。",
+        number=case.number,
+        main_agency_id=case.main_agency_id,
+    )
+
+
+def consultation_linked_event(*, case: Case, actor: User, consultation: Consultation) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.CONSULTATION_LINKED,
+        message=(
+            f"{consultation.receiving_agency}の相談受付"
+            f"（{consultation.received_at:%Y-%m-%d}）を事例に含めました。"
+        ),
+        consultation_id=str(consultation.pk),
+    )
+
+
+def case_status_changed_event(*, case: Case, actor: User, old: str, reason: str) -> CaseEvent:
+    old_label = Case.Status(old).label
+    message = f"状態を「{old_label}」から「{case.get_status_display()}」に変更しました。"
+    if reason:
+        message += f" 理由: {reason}"
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.STATUS_CHANGED,
+        message=message[:300],
+        old=old,
+        new=case.status,
+        reason=reason,
+    )
+
+
+def case_updated_event(*, case: Case, actor: User, changes: list[str]) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.UPDATED,
+        message=("、".join(changes) + "を変更しました。")[:300],
+        fields=changes,
+    )
+
+
+def access_granted_event(*, case: Case, actor: User, agency: Agency, basis_label: str) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.ACCESS_GRANTED,
+        message=f"{agency}に閲覧権限（根拠: {basis_label}）を付与しました。",
+        agency_id=agency.pk,
+    )
+
+
+def member_added_event(*, case: Case, actor: User, person: Person) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.MEMBER_ADDED,
+        message=f"世帯員「{person.full_name}」を追加しました。",
+        person_id=str(person.pk),
+    )
+
+
+def member_updated_event(
+    *, case: Case, actor: User, person: Person, changes: list[str]
+) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.MEMBER_UPDATED,
+        message=f"世帯員「{person.full_name}」の{'、'.join(changes)}を変更しました。"[:300],
+        person_id=str(person.pk),
+        fields=changes,
+    )

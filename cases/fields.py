@@ -1,0 +1,102 @@
+"""Date entry the way Japanese forms ask for it: 年/月/日, and 元号 + 年 for birth dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from config.japanese import ERAS, TOKYO, WarekiError, era_year, wareki_to_date
+
+SEIREKI = "西暦"
+ERA_CHOICES = [(SEIREKI, "西暦"), *[(era.name, era.name) for era in ERAS]]
+
+
+class DateTripletWidget(forms.MultiWidget):
+    """年 / 月 / 日 in three inputs; optionally a 元号 select in front (birth dates)."""
+
+    template_name = "widgets/date_triplet.html"
+
+    def __init__(self, *, with_era: bool = False, attrs=None):
+        number = {"inputmode": "numeric", "autocomplete": "off"}
+        self.with_era = with_era
+        widgets = {
+            "year": forms.TextInput(attrs={**number, "size": 4, "aria-label": "年"}),
+            "month": forms.TextInput(attrs={**number, "size": 2, "aria-label": "月"}),
+            "day": forms.TextInput(attrs={**number, "size": 2, "aria-label": "日"}),
+        }
+        if with_era:
+            widgets = {
+                "era": forms.Select(choices=ERA_CHOICES, attrs={"aria-label": "元号（西暦）"}),
+                **widgets,
+            }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if not value:
+            return [None] * len(self.widgets)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                return [None] * len(self.widgets)
+        if self.with_era:
+            era, year = era_year(value)
+            return [era.name, year, value.month, value.day]
+        return [value.year, value.month, value.day]
+
+
+class JapaneseDateField(forms.MultiValueField):
+    """A date from 年/月/日 (西暦), or 元号 + 年/月/日 when ``with_era``."""
+
+    default_error_messages = {
+        "invalid": "日付を正しく入力してください（年・月・日を数字で）。",
+        "incomplete": "年・月・日をすべて入力してください。",
+        "future": "未来の日付は入力できません。",
+    }
+
+    def __init__(self, *, with_era: bool = False, allow_future: bool = True, **kwargs):
+        self.with_era = with_era
+        self.allow_future = allow_future
+        number = {"error_messages": {"invalid": "数字で入力してください。"}}
+        fields = [
+            forms.IntegerField(min_value=1, max_value=9999, **number),
+            forms.IntegerField(min_value=1, max_value=12, **number),
+            forms.IntegerField(min_value=1, max_value=31, **number),
+        ]
+        if with_era:
+            fields.insert(0, forms.ChoiceField(choices=ERA_CHOICES))
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(fields, widget=DateTripletWidget(with_era=with_era), **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or all(v in (None, "") for v in data_list):
+            return None
+        if self.with_era and all(v in (None, "") for v in data_list[1:]):
+            return None
+        if any(v in (None, "") for v in data_list):
+            raise forms.ValidationError(self.error_messages["incomplete"], code="incomplete")
+        if self.with_era:
+            era, year, month, day = data_list
+        else:
+            era, (year, month, day) = SEIREKI, data_list
+        try:
+            if era == SEIREKI:
+                value = dt.date(int(year), int(month), int(day))
+            else:
+                value = wareki_to_date(era, int(year), int(month), int(day))
+        except WarekiError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+        except ValueError as exc:
+            raise forms.ValidationError("存在しない日付です。", code="invalid") from exc
+        if value.year < 1868:
+            raise forms.ValidationError("明治以降の日付を入力してください。", code="invalid")
+        if not self.allow_future and value > timezone.localdate():
+            raise forms.ValidationError(self.error_messages["future"], code="future")
+        return value
+
+
+def combine_tokyo(day: dt.date, time: dt.time) -> dt.datetime:
+    """A date and a wall-clock time at the window, in Asia/Tokyo."""
+    return dt.datetime.combine(day, time, tzinfo=TOKYO)

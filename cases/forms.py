@@ -1,0 +1,304 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from agencies.roles import Role
+
+from .fields import JapaneseDateField, combine_tokyo
+from .models import Case, Consultation, Household, IssueCategory, Person
+
+KANA_RE = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f\s\u3000ー・=＝]+$")
+
+NEW_SUBJECT = "new"
+
+
+class VersionField(forms.IntegerField):
+    """The version the user started from; a save against a newer one is refused."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, **kwargs)
+
+
+def _kana(value: str, label: str) -> str:
+    if value and not KANA_RE.match(value):
+        raise forms.ValidationError(f"{label}はひらがなまたはカタカナで入力してください。")
+    return value.strip()
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(
+        label="氏名またはふりがな",
+        required=False,
+        max_length=50,
+        help_text="全角・半角、ひらがな・カタカナの違いは区別しません。",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["postal_code", "address", "phone", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data["postal_code"].strip()
+        digits = re.sub(
+            r"\D", "", value.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        )
+        if value and len(digits) != 7:
+            raise forms.ValidationError("郵便番号は7桁の数字で入力してください（例: 480-1196）。")
+        return f"{digits[:3]}-{digits[3:]}" if digits else ""
+
+
+class HouseholdEditForm(HouseholdForm):
+    version = VersionField()
+
+    class Meta(HouseholdForm.Meta):
+        pass
+
+
+class PersonForm(forms.ModelForm):
+    birth_date = JapaneseDateField(
+        label="生年月日",
+        required=False,
+        with_era=True,
+        allow_future=False,
+        help_text="元号（または西暦）と年・月・日。わからない場合は空欄にしてください。",
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "birth_date",
+            "sex",
+            "relation",
+            "phone",
+            "address",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_family_name_kana(self) -> str:
+        return _kana(self.cleaned_data["family_name_kana"], "ふりがな（せい）")
+
+    def clean_given_name_kana(self) -> str:
+        return _kana(self.cleaned_data["given_name_kana"], "ふりがな（めい）")
+
+
+class MemberForm(PersonForm):
+    """A row of new members at intake, with the user's answer to a duplicate warning."""
+
+    resolution = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta(PersonForm.Meta):
+        fields = [f for f in PersonForm.Meta.fields if f != "notes"]
+
+
+class PersonEditForm(PersonForm):
+    version = VersionField()
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        selves = [f for f in self.forms if f.cleaned_data.get("relation") == Person.Relation.SELF]
+        if len(selves) > 1:
+            raise forms.ValidationError("続柄「本人」の世帯員は1人だけにしてください。")
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=0, min_num=0, max_num=20, validate_max=True
+)
+
+
+class ConsultationForm(forms.ModelForm):
+    received_date = JapaneseDateField(label="受付日", allow_future=False)
+    received_time = forms.TimeField(
+        label="受付時刻",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "時刻を「14:30」のように入力してください。"},
+    )
+    consent_explained_on = JapaneseDateField(
+        label="個人情報の取扱いを説明し同意を得た日", required=False, allow_future=False
+    )
+    issues = forms.ModelMultipleChoiceField(
+        label="相談内容（あてはまるものすべて）",
+        queryset=IssueCategory.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "相談内容を1つ以上選んでください。"},
+    )
+    main_issue = forms.ModelChoiceField(
+        label="主な相談内容（主）",
+        queryset=IssueCategory.objects.filter(is_active=True),
+        empty_label="選んでください",
+        error_messages={"required": "主な相談内容を1つ選んでください。"},
+    )
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "consent_state",
+            "channel",
+            "consulter",
+            "consulter_name",
+            "consulter_relation",
+            "consulter_phone",
+            "issues",
+            "main_issue",
+            "summary",
+            "wishes",
+            "consent_explained_on",
+            "consent_explained_by",
+            "consent_note",
+            "outcome",
+            "outcome_note",
+        ]
+        widgets = {
+            "consent_state": forms.RadioSelect,
+            "channel": forms.RadioSelect,
+            "consulter": forms.RadioSelect,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "wishes": forms.Textarea(attrs={"rows": 2}),
+            "consent_note": forms.Textarea(attrs={"rows": 2}),
+            "outcome_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("consent_state", "channel", "consulter", "outcome"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+        if not self.is_bound:
+            now = timezone.localtime()
+            self.initial.setdefault("received_date", now.date())
+            self.initial.setdefault("received_time", now.strftime("%H:%M"))
+
+    def clean(self):
+        data = super().clean()
+        issues, main = data.get("issues"), data.get("main_issue")
+        if issues is not None and main is not None and main not in issues:
+            self.add_error("main_issue", "主な相談内容は、選んだ相談内容の中から選んでください。")
+        if data.get("consulter") not in (None, Consultation.Consulter.SELF) and not data.get(
+            "consulter_name"
+        ):
+            self.add_error(
+                "consulter_name", "本人以外からの相談では、相談者の氏名を入力してください。"
+            )
+        if data.get("consent_state") == Consultation.ConsentState.GIVEN:
+            if not data.get("consent_explained_on"):
+                self.add_error(
+                    "consent_explained_on",
+                    "同意ありの受付票では、説明し同意を得た日を入力してください。",
+                )
+            if not data.get("consent_explained_by"):
+                self.add_error(
+                    "consent_explained_by", "同意ありの受付票では、説明した職員を入力してください。"
+                )
+        day, time = data.get("received_date"), data.get("received_time")
+        if day and time:
+            received_at = combine_tokyo(day, time)
+            if received_at > timezone.now() + dt.timedelta(minutes=5):
+                self.add_error("received_time", "受付日時が未来になっています。")
+            data["received_at"] = received_at
+        return data
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        fields = [f for f in self.Meta.fields if f not in ("issues", "main_issue")]
+        result = {name: data.get(name) for name in fields}
+        if data["consent_state"] != Consultation.ConsentState.GIVEN:
+            result["consent_explained_on"] = None
+            result["consent_explained_by"] = ""
+        result["received_at"] = data["received_at"]
+        return result
+
+
+class SubjectForm(forms.Form):
+    """For an existing household: who the consultation is about."""
+
+    subject = forms.ChoiceField(
+        label="相談の対象者（本人）",
+        widget=forms.RadioSelect,
+        error_messages={"required": "相談の対象者を選んでください。"},
+    )
+
+    def __init__(self, *args, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = household.members.order_by("created_at")
+        self.fields["subject"].choices = [
+            *[(str(m.pk), f"{m.full_name}（{m.get_relation_display()}）") for m in members],
+            (NEW_SUBJECT, "下で新しく登録する世帯員（続柄「本人」の行）"),
+        ]
+
+
+class CaseOpenForm(forms.Form):
+    subjects = forms.ModelMultipleChoiceField(
+        label="対象者",
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="この事例で支援の対象とする世帯員を選びます。",
+        error_messages={"required": "対象者を1人以上選んでください。"},
+    )
+    main_agency = forms.ModelChoiceField(
+        label="主担当機関",
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label="選んでください",
+        help_text="多機関協働の終結後も支援を引き継ぐ機関です。",
+    )
+    lead_coordinator = forms.ModelChoiceField(
+        label="担当調整役", queryset=User.objects.none(), empty_label="選んでください"
+    )
+    extra_consultations = forms.ModelMultipleChoiceField(
+        label="あわせて含める相談受付",
+        queryset=Consultation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, consultation: Consultation, extra_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].queryset = consultation.household.members.all()
+        self.fields["lead_coordinator"].queryset = User.objects.filter(
+            is_active=True, groups__name=Role.COORDINATOR
+        )
+        self.fields["extra_consultations"].queryset = extra_choices
+        self.fields["extra_consultations"].label_from_instance = lambda c: (
+            f"{timezone.localtime(c.received_at):%Y-%m-%d} {c.receiving_agency}：{c.summary[:30]}"
+        )
+
+
+class CaseEditForm(forms.ModelForm):
+    version = VersionField()
+    reason = forms.CharField(
+        label="変更の理由",
+        required=False,
+        max_length=200,
+        help_text="状態を変えたときは理由を残してください（タイムラインに表示されます）。",
+    )
+
+    class Meta:
+        model = Case
+        fields = ["status", "main_agency", "lead_coordinator"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_agency"].queryset = Agency.objects.filter(is_active=True)
+        self.fields["lead_coordinator"].queryset = User.objects.filter(
+            is_active=True, groups__name=Role.COORDINATOR
+        )
+        # 中断・終結 need their own flows (reasons, hand-over); not a plain edit.
+        self.fields["status"].choices = [
+            c for c in Case.Status.choices if c[0] in Case.OPEN_STATUSES
+        ]

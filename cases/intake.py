@@ -1,0 +1,192 @@
+"""The 相談受付 screen: several forms, a duplicate check, and one service call.
+
+Kept out of views.py so the view stays thin; nothing here writes except through
+``services.consultation_record``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from . import selectors, services
+from .forms import NEW_SUBJECT, ConsultationForm, HouseholdForm, MemberFormSet, SubjectForm
+from .models import Consultation, Household, Person
+
+LINK_PREFIX = "link:"
+CONFIRM_NEW = "new"
+
+
+@dataclass
+class RowDuplicates:
+    form: object
+    matches: list[selectors.DuplicateMatch]
+
+    @property
+    def selected(self) -> str:
+        return self.form.cleaned_data.get("resolution") or ""
+
+    @property
+    def options(self) -> list[tuple[str, selectors.DuplicateMatch]]:
+        """(radio value, match); a hidden match offers no link, only the notice."""
+        return [("" if m.hidden else f"{LINK_PREFIX}{m.person.pk}", m) for m in self.matches]
+
+
+class IntakeFlow:
+    def __init__(self, request: HttpRequest, *, household: Household | None):
+        self.request = request
+        self.user = request.user
+        self.household = household
+        data = request.POST if request.method == "POST" else None
+        self.consultation_form = ConsultationForm(data, prefix="c")
+        self.household_form = HouseholdForm(data, prefix="h") if household is None else None
+        self.subject_form = (
+            SubjectForm(data, prefix="s", household=household) if household is not None else None
+        )
+        initial = [{"relation": Person.Relation.SELF}] if household is None else []
+        if data is not None and "add_member" in data:
+            data = data.copy()
+            total = int(data.get("m-TOTAL_FORMS", 0) or 0)
+            data["m-TOTAL_FORMS"] = str(total + 1)
+            self.adding = True
+        else:
+            self.adding = False
+        self.members = MemberFormSet(data, prefix="m", initial=None if data else initial)
+        self.duplicates: list[RowDuplicates] = []
+        self.errors: list[str] = []
+
+    # -- helpers -------------------------------------------------------------
+
+    def _forms(self):
+        return [f for f in (self.consultation_form, self.household_form, self.subject_form) if f]
+
+    def _rows(self):
+        """The member rows the user filled in (valid ones only; call after is_valid)."""
+        return [f for f in self.members.forms if f.cleaned_data]
+
+    def _find_duplicates(self) -> bool:
+        """Fill ``self.duplicates`` for rows the user has not answered yet."""
+        address = ""
+        if self.household_form is not None:
+            address = self.household_form.cleaned_data.get("address", "")
+        pending = False
+        for form in self._rows():
+            data = form.cleaned_data
+            matches = selectors.person_duplicates(
+                user=self.user,
+                family_name=data["family_name"],
+                given_name=data["given_name"],
+                family_name_kana=data["family_name_kana"],
+                given_name_kana=data["given_name_kana"],
+                birth_date=data.get("birth_date"),
+                phone=data.get("phone", ""),
+                address=data.get("address") or address,
+                exclude_household=self.household,
+            )
+            if matches:
+                self.duplicates.append(RowDuplicates(form=form, matches=matches))
+                if not data.get("resolution"):
+                    pending = True
+        return pending
+
+    def _linked_person(self, form) -> Person | None:
+        resolution = form.cleaned_data.get("resolution") or ""
+        if not resolution.startswith(LINK_PREFIX):
+            return None
+        pk = resolution.removeprefix(LINK_PREFIX)
+        visible = selectors.households_visible_to(self.user)
+        person = Person.objects.filter(pk=pk, household__in=visible).first()
+        if person is None:
+            raise ValidationError("紐付け先の記録が見つかりません。もう一度選んでください。")
+        return person
+
+    # -- the steps -----------------------------------------------------------
+
+    def submit(self) -> Consultation | None:
+        if self.adding:
+            return None
+        valid = all(f.is_valid() for f in self._forms()) & self.members.is_valid()
+        if not valid:
+            return None
+        if self._find_duplicates():
+            self.errors.append(
+                "似た記録が見つかりました。下の「重複の確認」で、同じ人か別の人かを選んでから"
+                "もう一度登録してください。"
+            )
+            return None
+        try:
+            return self._record()
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    target = field if field in self.consultation_form.fields else None
+                    self.consultation_form.add_error(target, errors)
+            else:
+                self.errors.extend(exc.messages)
+            return None
+
+    def _record(self) -> Consultation:
+        household = self.household
+        subject: Person | None = None
+        new_members: list[dict] = []
+        subject_index: int | None = None
+        for form in self._rows():
+            linked = self._linked_person(form)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "resolution"}
+            if linked is not None:
+                if household is not None and linked.household_id != household.pk:
+                    raise ValidationError(
+                        "紐付けた方は別の世帯の記録です。その世帯を検索して受付してください。"
+                    )
+                household = linked.household
+                if data["relation"] == Person.Relation.SELF:
+                    subject = linked
+                continue
+            if data["relation"] == Person.Relation.SELF:
+                subject_index = len(new_members)
+            new_members.append(data)
+        if self.subject_form is not None:
+            chosen = self.subject_form.cleaned_data["subject"]
+            if chosen != NEW_SUBJECT:
+                subject = selectors.person_get_for_user(
+                    user=self.user, household=self.household, pk=chosen
+                )
+                subject_index = None
+            elif subject_index is None and subject is None:
+                raise ValidationError(
+                    "「新しく登録する世帯員」を選んだ場合は、続柄「本人」の行を追加してください。"
+                )
+        elif subject is None and subject_index is None:
+            raise ValidationError("世帯員のうち1人の続柄を「本人」にしてください。")
+        if subject is not None:
+            subject_index = None
+        household_data = self.household_form.cleaned_data if household is None else None
+        form = self.consultation_form
+        return services.consultation_record(
+            actor=self.user,
+            household=household,
+            household_data=household_data,
+            new_members=new_members,
+            subject=subject,
+            subject_new_index=subject_index,
+            data=form.service_data(),
+            issues=list(form.cleaned_data["issues"]),
+            main_issue=form.cleaned_data["main_issue"],
+        )
+
+    def context(self) -> dict:
+        return {
+            "household": self.household,
+            "consultation_form": self.consultation_form,
+            "household_form": self.household_form,
+            "subject_form": self.subject_form,
+            "members": self.members,
+            "duplicates": self.duplicates,
+            "duplicate_prefixes": {d.form.prefix for d in self.duplicates},
+            "flow_errors": self.errors,
+            "link_prefix": LINK_PREFIX,
+            "confirm_new": CONFIRM_NEW,
+            "given": Consultation.ConsentState.GIVEN,
+        }

@@ -1,0 +1,420 @@
+"""Households, people, consultations (相談受付) and cases (多機関協働の事例).
+
+Search keys (``*_key``) are derived by the services from the visible fields; they are
+stored so that searching and duplicate checks are plain indexed lookups.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from config.japanese import fiscal_year_prefix
+
+
+class IssueCategory(models.Model):
+    """One editable master list of 相談内容・課題 (issue categories).
+
+    ``report_group`` maps each entry to the fixed list of the national form it is
+    counted under, so a municipality may rename or split entries freely.
+    """
+
+    class ReportGroup(models.TextChoices):
+        ELDERLY = "elderly", "高齢"
+        DISABILITY = "disability", "障がい"
+        CHILD = "child", "子ども・子育て"
+        POVERTY = "poverty", "生活困窮"
+        HIKIKOMORI = "hikikomori", "ひきこもり"
+        HOUSING = "housing", "住まい"
+        ABUSE = "abuse", "虐待・DV"
+        ISOLATION = "isolation", "孤立"
+        FAMILY = "family", "家族関係"
+        HEALTH = "health", "健康・医療"
+        OTHER = "other", "その他"
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    report_group = models.CharField(
+        "国の実績報告の区分", max_length=20, choices=ReportGroup.choices
+    )
+    sort_order = models.PositiveIntegerField("表示順", default=0)
+    is_active = models.BooleanField("有効", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "相談内容の区分"
+        verbose_name_plural = "相談内容の区分"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VersionedModel(models.Model):
+    """Optimistic locking: a save must name the version it was edited from."""
+
+    version = models.PositiveIntegerField("版", default=1, editable=False)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Household(VersionedModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    postal_code = models.CharField("郵便番号", max_length=8, blank=True)
+    address = models.CharField("住所", max_length=200, blank=True)
+    phone = models.CharField("電話（自宅）", max_length=30, blank=True)
+    notes = models.TextField("世帯の備考", blank=True)
+    # The 五十音 sort key and display name come from the household's first member (本人).
+    display_name = models.CharField("世帯名", max_length=100, editable=False)
+    kana_key = models.CharField(max_length=200, editable=False, db_index=True)
+    address_key = models.CharField(max_length=200, editable=False, db_index=True)
+    phone_key = models.CharField(max_length=30, editable=False, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "世帯"
+        verbose_name_plural = "世帯"
+        ordering = ["kana_key"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Person(VersionedModel):
+    class Sex(models.TextChoices):
+        MALE = "male", "男性"
+        FEMALE = "female", "女性"
+        OTHER = "other", "その他"
+        UNKNOWN = "unknown", "不明・未回答"
+
+    class Relation(models.TextChoices):
+        SELF = "self", "本人"
+        SPOUSE = "spouse", "配偶者"
+        CHILD = "child", "子"
+        PARENT = "parent", "父母"
+        SIBLING = "sibling", "兄弟姉妹"
+        GRANDCHILD = "grandchild", "孫"
+        GRANDPARENT = "grandparent", "祖父母"
+        CHILD_IN_LAW = "child_in_law", "子の配偶者"
+        OTHER_RELATIVE = "relative", "その他の親族"
+        OTHER = "other", "その他（同居人など）"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, verbose_name="世帯", on_delete=models.PROTECT, related_name="members"
+    )
+    family_name = models.CharField("姓", max_length=50)
+    given_name = models.CharField("名", max_length=50, blank=True)
+    family_name_kana = models.CharField("せい（ふりがな）", max_length=100)
+    given_name_kana = models.CharField("めい（ふりがな）", max_length=100, blank=True)
+    birth_date = models.DateField("生年月日", null=True, blank=True)
+    sex = models.CharField("性別", max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    relation = models.CharField("続柄", max_length=20, choices=Relation.choices)
+    phone = models.CharField("電話（携帯など）", max_length=30, blank=True)
+    address = models.CharField(
+        "住所（世帯と異なる場合）", max_length=200, blank=True, help_text="施設入所中など"
+    )
+    notes = models.TextField("備考", blank=True)
+    kana_key = models.CharField(max_length=200, editable=False, db_index=True)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    phone_key = models.CharField(max_length=30, editable=False, db_index=True)
+    address_key = models.CharField(max_length=200, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "世帯員"
+        verbose_name_plural = "世帯員"
+        ordering = ["kana_key"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
+
+
+class Consultation(VersionedModel):
+    """相談受付: one consultation at one window (断らない相談)."""
+
+    class Channel(models.TextChoices):
+        VISIT_WINDOW = "window", "来所"
+        PHONE = "phone", "電話"
+        HOME_VISIT = "visit", "訪問"
+        EMAIL = "email", "メール"
+        OTHER = "other", "その他"
+
+    class Consulter(models.TextChoices):
+        SELF = "self", "本人"
+        FAMILY = "family", "家族"
+        AGENCY = "agency", "関係機関"
+        RESIDENT = "resident", "地域住民"
+        OTHER = "other", "その他"
+
+    class ConsentState(models.TextChoices):
+        GIVEN = "given", "同意あり"
+        REFUSED = "refused", "同意なし"
+        UNCONFIRMED = "unconfirmed", "未確認"
+
+    class Outcome(models.TextChoices):
+        INFO_ONLY = "info_only", "相談・情報提供のみで終了"
+        REFERRED = "referred", "他制度・他機関へのつなぎ"
+        REFERRED_WELFARE = "referred_welfare", "他制度・他機関へのつなぎ（生活保護窓口）"
+        COLLABORATION = "collaboration", "多機関協働へ（事例として支援）"
+        CONTINUING = "continuing", "継続相談"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, verbose_name="世帯", on_delete=models.PROTECT, related_name="consultations"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name="相談の対象者（本人）",
+        on_delete=models.PROTECT,
+        related_name="consultations",
+    )
+    received_at = models.DateTimeField("受付日時")
+    fiscal_year = models.PositiveIntegerField("年度", editable=False, db_index=True)
+    receiving_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name="受付機関（窓口）",
+        on_delete=models.PROTECT,
+        related_name="consultations",
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受付者",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField("相談経路", max_length=20, choices=Channel.choices)
+    consulter = models.CharField("相談者", max_length=20, choices=Consulter.choices)
+    consulter_name = models.CharField("相談者の氏名", max_length=100, blank=True)
+    consulter_relation = models.CharField("本人との関係", max_length=100, blank=True)
+    consulter_phone = models.CharField("相談者の連絡先", max_length=30, blank=True)
+    issues = models.ManyToManyField(
+        IssueCategory, verbose_name="相談内容", related_name="consultations"
+    )
+    main_issue = models.ForeignKey(
+        IssueCategory,
+        verbose_name="主な相談内容",
+        on_delete=models.PROTECT,
+        related_name="main_in_consultations",
+    )
+    summary = models.TextField("主訴（相談したいこと）")
+    wishes = models.TextField("支援への希望", blank=True)
+    consent_state = models.CharField(
+        "本人同意（関係機関との情報共有）", max_length=20, choices=ConsentState.choices
+    )
+    consent_explained_on = models.DateField("個人情報の取扱いを説明した日", null=True, blank=True)
+    consent_explained_by = models.CharField("説明した職員", max_length=100, blank=True)
+    consent_note = models.TextField("同意に関する記録", blank=True)
+    outcome = models.CharField("対応結果", max_length=30, choices=Outcome.choices)
+    outcome_note = models.TextField("つなぎ先・対応の記録", blank=True)
+    case = models.ForeignKey(
+        "Case",
+        verbose_name="事例",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+    )
+    history = HistoricalRecords(m2m_fields=[issues])
+
+    class Meta:
+        verbose_name = "相談受付"
+        verbose_name_plural = "相談受付"
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["receiving_agency", "-received_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(consent_state="given") | Q(consent_explained_on__isnull=False),
+                name="consultation_consent_given_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}（{self.received_at:%Y-%m-%d}）"
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number used in each 年度; locked row-wise while allocating."""
+
+    fiscal_year = models.PositiveIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "事例番号の採番"
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}: {self.last_value}"
+
+
+class Case(VersionedModel):
+    """多機関協働の事例: a household supported across agencies."""
+
+    class Status(models.TextChoices):
+        INTAKE = "intake", "受付"
+        ASSESSMENT = "assessment", "アセスメント"
+        PLANNING = "planning", "プラン作成"
+        SUPPORT = "support", "支援中"
+        MONITORING = "monitoring", "モニタリング"
+        SUSPENDED = "suspended", "中断"
+        CLOSED = "closed", "終結"
+
+    OPEN_STATUSES = (
+        Status.INTAKE,
+        Status.ASSESSMENT,
+        Status.PLANNING,
+        Status.SUPPORT,
+        Status.MONITORING,
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    fiscal_year = models.PositiveIntegerField("年度", editable=False)
+    sequence = models.PositiveIntegerField("年度内番号", editable=False)
+    household = models.ForeignKey(
+        Household, verbose_name="世帯", on_delete=models.PROTECT, related_name="cases"
+    )
+    subjects = models.ManyToManyField(Person, verbose_name="対象者", related_name="cases")
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.INTAKE)
+    lead_coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当調整役",
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    main_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name="主担当機関",
+        on_delete=models.PROTECT,
+        related_name="main_cases",
+    )
+    opened_at = models.DateTimeField("開始日時")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="開始した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    history = HistoricalRecords(m2m_fields=[subjects])
+
+    class Meta:
+        verbose_name = "事例"
+        verbose_name_plural = "事例"
+        ordering = ["-fiscal_year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "sequence"], name="case_number_unique_per_fiscal_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{fiscal_year_prefix(self.fiscal_year)}-{self.sequence:04d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class CaseAccess(models.Model):
+    """Who may see a case, on which recorded basis (DESIGN.md, gate 3).
+
+    Rows are the truth of case access; they are written only by services.
+    """
+
+    class Basis(models.TextChoices):
+        RECEIVING_AGENCY = "receiving_agency", "受付機関"
+        COLLABORATION = "collaboration", "多機関協働"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name="機関",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_accesses",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_accesses",
+    )
+    basis = models.CharField("根拠", max_length=30, choices=Basis.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="付与した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    valid_from = models.DateTimeField("開始")
+    valid_until = models.DateTimeField("終了", null=True, blank=True)
+    revoked_at = models.DateTimeField("取消日時", null=True, blank=True)
+    revoke_reason = models.CharField("取消理由", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "事例へのアクセス"
+        verbose_name_plural = "事例へのアクセス"
+        ordering = ["valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(agency__isnull=False) & Q(user__isnull=True))
+                | (Q(agency__isnull=True) & Q(user__isnull=False)),
+                name="case_access_agency_xor_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} / {self.agency or self.user} / {self.get_basis_display()}"
+
+
+class CaseEvent(models.Model):
+    """The case timeline: who did what, when and why. Append-only by convention."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "事例を開始"
+        CONSULTATION_LINKED = "consultation_linked", "相談受付を事例に追加"
+        STATUS_CHANGED = "status_changed", "状態を変更"
+        UPDATED = "updated", "事例情報を更新"
+        ACCESS_GRANTED = "access_granted", "閲覧権限を付与"
+        ACCESS_REVOKED = "access_revoked", "閲覧権限を取消"
+        MEMBER_ADDED = "member_added", "世帯員を追加"
+        MEMBER_UPDATED = "member_updated", "世帯員の情報を更新"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("種類", max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
+    message = models.CharField("内容", max_length=300)
+    parameters = models.JSONField("詳細", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "事例の経過（タイムライン）"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_kind_display()}"

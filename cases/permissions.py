@@ -1,0 +1,82 @@
+"""The one place that decides who may see and change case data (DESIGN.md gate 3).
+
+``access_rows_for`` is the policy: the CaseAccess rows that apply to a user at a
+moment. Every selector and access helper is built on it; nothing else decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import User
+from agencies.roles import CASE_ROLES, Role
+
+from .models import CaseAccess
+
+Basis = CaseAccess.Basis
+
+
+class Need(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
+# Which roles of an agency an agency-level grant reaches, per basis.
+AGENCY_BASIS_ROLES: dict[str, frozenset[Role]] = {
+    Basis.RECEIVING_AGENCY: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
+    Basis.COLLABORATION: frozenset({Role.COORDINATOR}),
+}
+
+# Which bases let a holder change the case (status, 主担当, members) rather than only read it.
+CHANGE_BASES: dict[str, frozenset[Role]] = {
+    Basis.COLLABORATION: frozenset({Role.COORDINATOR}),
+}
+
+
+def _active(at: dt.datetime) -> Q:
+    return (
+        Q(valid_from__lte=at)
+        & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        & Q(revoked_at__isnull=True)
+    )
+
+
+def access_rows_for(user: User, *, at: dt.datetime | None = None) -> QuerySet[CaseAccess]:
+    """The CaseAccess rows that give ``user`` access at ``at`` (default: now)."""
+    if not user.is_authenticated or not user.is_active:
+        return CaseAccess.objects.none()
+    roles = user.role_names
+    if not roles & CASE_ROLES:
+        # manager, admin and secretariat see no case content through these bases.
+        return CaseAccess.objects.none()
+    agency_bases = [basis for basis, allowed in AGENCY_BASIS_ROLES.items() if roles & allowed]
+    who = Q(user_id=user.pk) | Q(agency_id=user.agency_id, basis__in=agency_bases)
+    return CaseAccess.objects.filter(_active(at or timezone.now()) & who)
+
+
+def case_needs_met(user: User, bases: set[str]) -> set[Need]:
+    """What a user may do with a case, given the bases by which they reach it."""
+    if not bases:
+        return set()
+    needs = {Need.VIEW}
+    if any(user.role_names & CHANGE_BASES.get(basis, frozenset()) for basis in bases):
+        needs.add(Need.CHANGE)
+    return needs
+
+
+def can_record_consultation(user: User) -> bool:
+    """Every window takes consultations (断らない相談): coordinators and agency staff."""
+    return user.is_authenticated and user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF)
+
+
+def can_open_case(user: User) -> bool:
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
+def sees_all_uncased_consultations(user: User) -> bool:
+    """Coordinators see every consultation not yet in a case (to pick up つなぎ)."""
+    return user.has_role(Role.COORDINATOR)

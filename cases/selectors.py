@@ -1,0 +1,171 @@
+"""Every read of case data that depends on who asks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from agencies.models import User
+from agencies.roles import Role
+from config.japanese import normalize_address, normalize_kana, normalize_phone, normalize_text
+
+from .models import Case, Consultation, Household, Person
+from .permissions import (
+    Need,
+    access_rows_for,
+    case_needs_met,
+    sees_all_uncased_consultations,
+)
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    return Case.objects.filter(pk__in=access_rows_for(user).values("case_id"))
+
+
+def case_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Case:
+    """The case, or 404 when the user may not see it (same as nonexistent), 403 when
+    they see it but may not do ``need``."""
+    bases = set(access_rows_for(user).filter(case_id=pk).values_list("basis", flat=True))
+    if not bases:
+        raise Http404
+    if need not in case_needs_met(user, bases):
+        raise PermissionDenied
+    return Case.objects.select_related(
+        "household", "lead_coordinator", "main_agency", "opened_by"
+    ).get(pk=pk)
+
+
+def case_needs_for_user(*, user: User, case: Case) -> set[Need]:
+    bases = set(access_rows_for(user).filter(case=case).values_list("basis", flat=True))
+    return case_needs_met(user, bases)
+
+
+def consultations_visible_to(user: User) -> QuerySet[Consultation]:
+    """A consultation without a case: its window and the coordinators. With a case:
+    whoever sees the case."""
+    if not user.is_authenticated or not user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
+        return Consultation.objects.none()
+    uncased = Q(case__isnull=True)
+    if not sees_all_uncased_consultations(user):
+        uncased &= Q(receiving_agency_id=user.agency_id)
+    return Consultation.objects.filter(uncased | Q(case__in=cases_visible_to(user)))
+
+
+def households_visible_to(user: User) -> QuerySet[Household]:
+    return Household.objects.filter(
+        Q(pk__in=consultations_visible_to(user).values("household_id"))
+        | Q(pk__in=cases_visible_to(user).values("household_id"))
+    )
+
+
+def household_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Household:
+    try:
+        household = households_visible_to(user).get(pk=pk)
+    except (Household.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    if need == Need.CHANGE and not user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
+        raise PermissionDenied
+    return household
+
+
+def person_get_for_user(*, user: User, household: Household, pk) -> Person:
+    """A member, reached through a household the user already passed the check for."""
+    try:
+        return household.members.get(pk=pk)
+    except (Person.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def consultation_get_for_user(*, user: User, pk) -> Consultation:
+    try:
+        return (
+            consultations_visible_to(user)
+            .select_related(
+                "household", "person", "receiving_agency", "received_by", "main_issue", "case"
+            )
+            .get(pk=pk)
+        )
+    except (Consultation.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def household_search(*, user: User, query: str) -> QuerySet[Household]:
+    """Households whose member's name or ふりがな matches, ignoring 全角/半角 and
+    ひらがな/カタカナ; only households the user may see."""
+    visible = households_visible_to(user)
+    text_key, kana_key = normalize_text(query), normalize_kana(query)
+    if not text_key:
+        return visible.none()
+    matching_people = Person.objects.filter(
+        Q(kana_key__contains=kana_key) | Q(name_key__contains=text_key)
+    )
+    return visible.filter(pk__in=matching_people.values("household_id")).order_by("kana_key")
+
+
+@dataclass
+class DuplicateMatch:
+    """A likely duplicate of a person being entered. ``person`` is None when the
+    match lies in a household the user may not see: they learn only that it exists."""
+
+    person: Person | None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> bool:
+        return self.person is None
+
+
+def person_duplicates(
+    *,
+    user: User,
+    family_name: str,
+    given_name: str,
+    family_name_kana: str,
+    given_name_kana: str,
+    birth_date,
+    phone: str = "",
+    address: str = "",
+    exclude_household: Household | None = None,
+) -> list[DuplicateMatch]:
+    kana = normalize_kana(family_name_kana + given_name_kana)
+    name = normalize_text(family_name + given_name)
+    phone_key = normalize_phone(phone)
+    address_key = normalize_address(address)
+
+    conditions = Q()
+    if birth_date:
+        conditions |= Q(birth_date=birth_date) & (Q(kana_key=kana) | Q(name_key=name))
+    if len(phone_key) >= 6:
+        conditions |= Q(phone_key=phone_key) | Q(household__phone_key=phone_key)
+    if address_key:
+        conditions |= Q(address_key=address_key) | Q(household__address_key=address_key)
+    if not conditions:
+        return []
+    candidates = Person.objects.filter(conditions).select_related("household")
+    if exclude_household is not None:
+        candidates = candidates.exclude(household=exclude_household)
+    visible_households = set(
+        households_visible_to(user)
+        .filter(pk__in=[c.household_id for c in candidates])
+        .values_list("pk", flat=True)
+    )
+    matches: list[DuplicateMatch] = []
+    hidden_seen = False
+    for candidate in candidates[:20]:
+        reasons = []
+        if birth_date and candidate.birth_date == birth_date:
+            reasons.append("生年月日とふりがな（または氏名）が同じ")
+        if phone_key and phone_key in (candidate.phone_key, candidate.household.phone_key):
+            reasons.append("電話番号が同じ")
+        if address_key and address_key in (candidate.address_key, candidate.household.address_key):
+            reasons.append("住所が同じ")
+        if candidate.household_id in visible_households:
+            matches.append(DuplicateMatch(person=candidate, reasons=reasons))
+        elif not hidden_seen:
+            # One anonymous notice is enough, and says nothing about how it matched.
+            hidden_seen = True
+            matches.append(DuplicateMatch(person=None))
+    return matches

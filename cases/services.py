@@ -1,0 +1,438 @@
+"""Every write of case data: keyword-only, one transaction, permission checked, history
+user set, timeline event written — all in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from agencies.roles import Role
+from config.japanese import (
+    fiscal_year,
+    format_wareki,
+    normalize_address,
+    normalize_kana,
+    normalize_phone,
+    normalize_text,
+)
+
+from . import events
+from .models import (
+    Case,
+    CaseAccess,
+    CaseNumberCounter,
+    Consultation,
+    Household,
+    IssueCategory,
+    Person,
+)
+from .permissions import Need, can_open_case, can_record_consultation
+from .selectors import case_needs_for_user, consultations_visible_to, households_visible_to
+
+# ---------------------------------------------------------------------------
+# Optimistic locking
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+class EditConflict(Exception):
+    """Somebody saved the record after this user started editing it."""
+
+    def __init__(self, *, changes: list[FieldChange], by: str, at: dt.datetime | None):
+        self.changes = changes
+        self.by = by
+        self.at = at
+        super().__init__("edit conflict")
+
+
+def _display(instance: models.Model, field: models.Field) -> str:
+    value = getattr(instance, field.attname)
+    if value in (None, ""):
+        return "（空欄）"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        return str(getattr(instance, field.name))
+    if isinstance(value, dt.date):
+        return format_wareki(value)
+    return str(value)
+
+
+def _changes_since(instance: models.Model, version: int) -> tuple[list[FieldChange], str, Any]:
+    """What changed between the version a user started from and the current row."""
+    history = instance.history.order_by("-history_date")
+    base = history.filter(version=version).first()
+    latest = history.first()
+    by = str(latest.history_user) if latest and latest.history_user else "別の職員"
+    at = latest.history_date if latest else None
+    changes: list[FieldChange] = []
+    if base is not None:
+        for field in instance._meta.concrete_fields:
+            if not field.editable or field.primary_key:
+                continue
+            old = getattr(base, field.attname)
+            if old != getattr(instance, field.attname):
+                before = _display(base, field) if not field.is_relation else str(old)
+                if field.is_relation:
+                    rel = field.related_model._default_manager.filter(pk=old).first()
+                    before = str(rel) if rel else "（空欄）"
+                changes.append(
+                    FieldChange(str(field.verbose_name), before, _display(instance, field))
+                )
+    return changes, by, at
+
+
+def _save(instance: models.Model, *, actor: User, reason: str = "", fields: Iterable[str] = ()):
+    instance._history_user = actor
+    instance._change_reason = reason or None
+    instance.full_clean()
+    update_fields = list(fields) or None
+    instance.save(update_fields=update_fields)
+
+
+def versioned_update(
+    *,
+    instance: models.Model,
+    data: dict[str, Any],
+    expected_version: int,
+    actor: User,
+    reason: str = "",
+) -> list[str]:
+    """Apply ``data`` if nobody saved since ``expected_version``; return the labels of
+    the user-editable fields that changed. Raises EditConflict otherwise — never
+    overwrites silently."""
+    model = type(instance)
+    current = model._default_manager.select_for_update().get(pk=instance.pk)
+    if current.version != expected_version:
+        changes, by, at = _changes_since(current, expected_version)
+        raise EditConflict(changes=changes, by=by, at=at)
+    changed: list[str] = []
+    for name, value in data.items():
+        if getattr(current, name) != value:
+            setattr(current, name, value)
+            changed.append(name)
+    if not changed:
+        return []
+    current.version += 1
+    _save(current, actor=actor, reason=reason, fields=[*changed, "version", "updated_at"])
+    instance.__dict__.update(current.__dict__)
+    fields = [model._meta.get_field(name) for name in changed]
+    return [str(field.verbose_name) for field in fields if field.editable]
+
+
+# ---------------------------------------------------------------------------
+# Households and people
+
+
+PERSON_KEYS = ("kana_key", "name_key", "phone_key", "address_key")
+
+
+def _person_set_keys(person: Person) -> None:
+    person.kana_key = normalize_kana(person.family_name_kana + person.given_name_kana)
+    person.name_key = normalize_text(person.family_name + person.given_name)
+    person.phone_key = normalize_phone(person.phone)
+    person.address_key = normalize_address(person.address)
+
+
+def _household_refresh_keys(household: Household, *, actor: User) -> None:
+    """The household is shown and sorted by its 本人 (or first) member."""
+    members = list(household.members.all())
+    head = next((m for m in members if m.relation == Person.Relation.SELF), None) or (
+        min(members, key=lambda m: m.created_at) if members else None
+    )
+    display = f"{head.family_name} {head.given_name}".strip() if head else ""
+    kana = head.kana_key if head else ""
+    if (household.display_name, household.kana_key) != (display, kana):
+        household.display_name, household.kana_key = display, kana
+        _save(household, actor=actor, fields=["display_name", "kana_key", "updated_at"])
+
+
+def _household_set_keys(household: Household) -> None:
+    household.address_key = normalize_address(household.address)
+    household.phone_key = normalize_phone(household.phone)
+
+
+def _require_household_access(actor: User, household: Household) -> None:
+    if not households_visible_to(actor).filter(pk=household.pk).exists():
+        raise PermissionDenied
+
+
+def _household_new(*, actor: User, data: dict[str, Any]) -> Household:
+    household = Household(**data)
+    _household_set_keys(household)
+    household.display_name = "（世帯員未登録）"
+    _save(household, actor=actor, reason="相談受付で新規登録")
+    return household
+
+
+def _person_new(*, actor: User, household: Household, data: dict[str, Any]) -> Person:
+    person = Person(household=household, **data)
+    _person_set_keys(person)
+    _save(person, actor=actor, reason="新規登録")
+    return person
+
+
+@transaction.atomic
+def person_add(*, actor: User, household: Household, data: dict[str, Any]) -> Person:
+    _require_household_access(actor, household)
+    person = _person_new(actor=actor, household=household, data=data)
+    _household_refresh_keys(household, actor=actor)
+    for case in household.cases.all():
+        events.member_added_event(case=case, actor=actor, person=person)
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, actor: User, person: Person, data: dict[str, Any], expected_version: int
+) -> list[str]:
+    _require_household_access(actor, person.household)
+    probe = Person(**{**{f.attname: getattr(person, f.attname) for f in Person._meta.fields}})
+    for name, value in data.items():
+        setattr(probe, name, value)
+    _person_set_keys(probe)
+    keys = {name: getattr(probe, name) for name in PERSON_KEYS}
+    changed = versioned_update(
+        instance=person,
+        data={**data, **keys},
+        expected_version=expected_version,
+        actor=actor,
+        reason="世帯員の情報を更新",
+    )
+    if changed:
+        _household_refresh_keys(person.household, actor=actor)
+        for case in person.household.cases.all():
+            events.member_updated_event(case=case, actor=actor, person=person, changes=changed)
+    return changed
+
+
+@transaction.atomic
+def household_update(
+    *, actor: User, household: Household, data: dict[str, Any], expected_version: int
+) -> list[str]:
+    _require_household_access(actor, household)
+    probe = Household(address=data.get("address", ""), phone=data.get("phone", ""))
+    _household_set_keys(probe)
+    return versioned_update(
+        instance=household,
+        data={**data, "address_key": probe.address_key, "phone_key": probe.phone_key},
+        expected_version=expected_version,
+        actor=actor,
+        reason="世帯の情報を更新",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Consultations
+
+
+@transaction.atomic
+def consultation_record(
+    *,
+    actor: User,
+    household: Household | None,
+    household_data: dict[str, Any] | None = None,
+    new_members: Sequence[dict[str, Any]] = (),
+    subject: Person | None = None,
+    subject_new_index: int | None = None,
+    data: dict[str, Any],
+    issues: Sequence[IssueCategory],
+    main_issue: IssueCategory,
+) -> Consultation:
+    """相談受付: record a consultation for an existing household or a new one.
+
+    The subject (本人) is an existing member (``subject``) or one of ``new_members``
+    (``subject_new_index``). The receiving window is always the actor's agency.
+    """
+    if not can_record_consultation(actor):
+        raise PermissionDenied
+    if household is None:
+        if not new_members:
+            raise ValidationError("新しい世帯には世帯員を1人以上登録してください。")
+        household = _household_new(actor=actor, data=household_data or {})
+    else:
+        _require_household_access(actor, household)
+    if main_issue not in issues:
+        raise ValidationError(
+            {"main_issue": "主な相談内容は、選んだ相談内容の中から選んでください。"}
+        )
+
+    created = [_person_new(actor=actor, household=household, data=m) for m in new_members]
+    if subject_new_index is not None:
+        subject = created[subject_new_index]
+    if subject is None or subject.household_id != household.pk:
+        raise ValidationError("相談の対象者（本人）をこの世帯の世帯員から選んでください。")
+    _household_refresh_keys(household, actor=actor)
+
+    consultation = Consultation(
+        household=household,
+        person=subject,
+        receiving_agency=actor.agency,
+        received_by=actor,
+        main_issue=main_issue,
+        **data,
+    )
+    consultation.fiscal_year = fiscal_year(consultation.received_at)
+    _save(consultation, actor=actor, reason="相談受付")
+    consultation.issues.set(issues)
+    for case in household.cases.all():
+        for person in created:
+            events.member_added_event(case=case, actor=actor, person=person)
+    return consultation
+
+
+# ---------------------------------------------------------------------------
+# Cases
+
+
+def case_number_allocate(*, year: int) -> int:
+    """Next number of the 年度, gapless and unique under concurrency.
+
+    Must run inside the transaction that creates the case: the counter row stays
+    locked until it commits, and a rollback gives the number back.
+    """
+    CaseNumberCounter.objects.bulk_create(
+        [CaseNumberCounter(fiscal_year=year, last_value=0)], ignore_conflicts=True
+    )
+    counter = CaseNumberCounter.objects.select_for_update().get(fiscal_year=year)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return counter.last_value
+
+
+def _access_grant(
+    *, actor: User, case: Case, agency: Agency, basis: str, at: dt.datetime
+) -> CaseAccess | None:
+    exists = case.accesses.filter(agency=agency, basis=basis, revoked_at__isnull=True).exists()
+    if exists:
+        return None
+    access = CaseAccess(case=case, agency=agency, basis=basis, granted_by=actor, valid_from=at)
+    _save(access, actor=actor, reason="事例の開始")
+    events.access_granted_event(
+        case=case, actor=actor, agency=agency, basis_label=access.get_basis_display()
+    )
+    return access
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    consultation: Consultation,
+    extra_consultations: Sequence[Consultation] = (),
+    subjects: Sequence[Person],
+    main_agency: Agency,
+    lead_coordinator: User,
+) -> Case:
+    """Open a 多機関協働 case from one or more consultations of one household."""
+    if not can_open_case(actor):
+        raise PermissionDenied
+    consultations = [consultation, *extra_consultations]
+    ids = [c.pk for c in consultations]
+    visible = consultations_visible_to(actor).select_for_update().filter(pk__in=ids)
+    if visible.count() != len(set(ids)):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if any(c.household_id != consultation.household_id for c in consultations):
+        errors["extra_consultations"] = "同じ世帯の相談受付だけを含められます。"
+    if visible.filter(case__isnull=False).exists():
+        errors["__all__"] = "この相談受付はすでに事例に含まれています。"
+    if not subjects:
+        errors["subjects"] = "対象者を1人以上選んでください。"
+    elif any(p.household_id != consultation.household_id for p in subjects):
+        errors["subjects"] = "対象者はこの世帯の世帯員から選んでください。"
+    if not lead_coordinator.has_role(Role.COORDINATOR) or not lead_coordinator.is_active:
+        errors["lead_coordinator"] = "担当調整役には調整役の職員を選んでください。"
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    year = fiscal_year(now)
+    case = Case(
+        household=consultation.household,
+        fiscal_year=year,
+        sequence=case_number_allocate(year=year),
+        lead_coordinator=lead_coordinator,
+        main_agency=main_agency,
+        opened_at=now,
+        opened_by=actor,
+    )
+    _save(case, actor=actor, reason="事例の開始")
+    case.subjects.set(subjects)
+    events.case_opened_event(case=case, actor=actor)
+
+    _access_grant(
+        actor=actor,
+        case=case,
+        agency=lead_coordinator.agency,
+        basis=CaseAccess.Basis.COLLABORATION,
+        at=now,
+    )
+    for item in sorted(consultations, key=lambda c: c.received_at):
+        item.case = case
+        item.outcome = Consultation.Outcome.COLLABORATION
+        item.version += 1
+        _save(
+            item,
+            actor=actor,
+            reason=f"事例 {case.number} に含めた",
+            fields=["case", "outcome", "version", "updated_at"],
+        )
+        events.consultation_linked_event(case=case, actor=actor, consultation=item)
+        _access_grant(
+            actor=actor,
+            case=case,
+            agency=item.receiving_agency,
+            basis=CaseAccess.Basis.RECEIVING_AGENCY,
+            at=now,
+        )
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    actor: User,
+    case: Case,
+    data: dict[str, Any],
+    expected_version: int,
+    reason: str = "",
+) -> list[str]:
+    """Change status, 主担当機関 or 担当調整役. Status changes need no reason here;
+    終結 and 中断 get their own flows in the lifecycle work."""
+    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
+        raise PermissionDenied
+    lead = data.get("lead_coordinator")
+    if lead is not None and not lead.has_role(Role.COORDINATOR):
+        raise ValidationError({"lead_coordinator": "担当調整役には調整役の職員を選んでください。"})
+    old_status = case.status
+    changed = versioned_update(
+        instance=case, data=data, expected_version=expected_version, actor=actor, reason=reason
+    )
+    status_label = str(Case._meta.get_field("status").verbose_name)
+    if status_label in changed:
+        events.case_status_changed_event(case=case, actor=actor, old=old_status, reason=reason)
+    others = [label for label in changed if label != status_label]
+    if others:
+        events.case_updated_event(case=case, actor=actor, changes=others)
+    if lead is not None and lead.agency_id != actor.agency_id:
+        _access_grant(
+            actor=actor,
+            case=case,
+            agency=lead.agency,
+            basis=CaseAccess.Basis.COLLABORATION,
+            at=timezone.now(),
+        )
+    return changed

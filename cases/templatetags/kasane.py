@@ -1,0 +1,56 @@
+import datetime as dt
+
+from django import forms, template
+from django.utils import timezone
+
+from config.japanese import age_on, format_wareki
+
+register = template.Library()
+
+
+@register.filter
+def wareki(value, style: str = "") -> str:
+    """{{ date|wareki }} → 令和7年4月1日; {{ date|wareki:"seireki" }} adds （2025年）."""
+    if not value:
+        return ""
+    return format_wareki(value, with_seireki=style == "seireki")
+
+
+@register.filter
+def wareki_datetime(value) -> str:
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{format_wareki(local.date())} {local:%H:%M}"
+
+
+@register.filter
+def age(value: dt.date | None) -> str:
+    if not value:
+        return ""
+    return f"{age_on(value, timezone.localdate())}歳"
+
+
+GROUPED_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.MultiWidget)
+
+
+@register.filter
+def is_grouped(field) -> bool:
+    """Fields of several inputs get a fieldset and legend instead of one label."""
+    return isinstance(field.field.widget, GROUPED_WIDGETS)
+
+
+@register.simple_tag
+def render_widget(field):
+    """The widget with its help text and errors tied to it for screen readers."""
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_help")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_error")
+    attrs = {}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<uuid:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:pk>/edit/", views.case_edit, name="case_edit"),
+    path("consultations/", views.consultation_list, name="consultation_list"),
+    path("consultations/new/", views.intake_start, name="intake_start"),
+    path("consultations/new/form/", views.intake_form, name="intake_form"),
+    path("consultations/<uuid:pk>/", views.consultation_detail, name="consultation_detail"),
+    path("consultations/<uuid:consultation_pk>/open-case/", views.case_open, name="case_open"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/<uuid:pk>/", views.household_detail, name="household_detail"),
+    path("households/<uuid:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<uuid:household_pk>/members/new/", views.person_add, name="person_add"),
+    path(
+        "households/<uuid:household_pk>/members/<uuid:pk>/edit/",
+        views.person_edit,
+        name="person_edit",
+    ),
+]

@@ -1,0 +1,378 @@
+"""Thin views: access helper → form → service → redirect."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from agencies.roles import Role
+from config.japanese import fiscal_year, fiscal_year_label
+
+from . import intake, selectors, services
+from .forms import (
+    CaseEditForm,
+    CaseOpenForm,
+    HouseholdEditForm,
+    HouseholdSearchForm,
+    PersonEditForm,
+    PersonForm,
+)
+from .models import Case, Consultation
+from .permissions import Need, can_open_case, can_record_consultation
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict = {"fiscal_year_label": fiscal_year_label(fiscal_year(timezone.now()))}
+    if user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
+        cases = selectors.cases_visible_to(user).filter(status__in=Case.OPEN_STATUSES)
+        if user.has_role(Role.COORDINATOR):
+            cases = cases.filter(lead_coordinator=user)
+        context["open_cases"] = cases.select_related("household", "main_agency")[:20]
+        context["recent_consultations"] = (
+            selectors.consultations_visible_to(user)
+            .select_related("person", "receiving_agency", "case", "main_issue")
+            .order_by("-received_at")[:10]
+        )
+        if user.has_role(Role.COORDINATOR):
+            context["waiting_consultations"] = (
+                selectors.consultations_visible_to(user)
+                .filter(case__isnull=True, outcome=Consultation.Outcome.COLLABORATION)
+                .select_related("person", "receiving_agency")
+                .order_by("received_at")[:20]
+            )
+    return render(request, "cases/home.html", context)
+
+
+# -- cases --------------------------------------------------------------------
+
+CASE_SORTS = {
+    "number": ("-fiscal_year", "-sequence"),
+    "kana": ("household__kana_key", "-fiscal_year", "-sequence"),
+    "opened": ("-opened_at",),
+}
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "number")
+    status = request.GET.get("status", "open")
+    cases = selectors.cases_visible_to(request.user).select_related(
+        "household", "main_agency", "lead_coordinator"
+    )
+    if status == "open":
+        cases = cases.filter(status__in=Case.OPEN_STATUSES)
+    elif status in Case.Status.values:
+        cases = cases.filter(status=status)
+    cases = cases.order_by(*CASE_SORTS.get(sort, CASE_SORTS["number"]))
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": _page(request, cases),
+            "sort": sort if sort in CASE_SORTS else "number",
+            "status": status,
+            "statuses": Case.Status.choices,
+        },
+    )
+
+
+def case_detail(request: HttpRequest, pk) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    needs = selectors.case_needs_for_user(user=request.user, case=case)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "can_change": Need.CHANGE in needs,
+            "members": case.household.members.order_by("created_at"),
+            "subject_ids": set(case.subjects.values_list("pk", flat=True)),
+            "consultations": case.consultations.select_related(
+                "receiving_agency", "person", "main_issue", "received_by"
+            ).order_by("received_at"),
+            "events": case.events.select_related("actor")[:100],
+            "accesses": case.accesses.filter(revoked_at__isnull=True).select_related(
+                "agency", "user"
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, pk) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    conflict = None
+    if request.method == "POST":
+        form = CaseEditForm(request.POST, instance=Case.objects.get(pk=case.pk))
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in CaseEditForm.Meta.fields}
+            try:
+                services.case_update(
+                    actor=request.user,
+                    case=case,
+                    data=data,
+                    expected_version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.EditConflict as exc:
+                conflict = exc
+                form = _rebase(CaseEditForm, request.POST, Case.objects.get(pk=case.pk))
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, "事例の情報を保存しました。")
+                return redirect("cases:case_detail", pk=case.pk)
+    else:
+        form = CaseEditForm(instance=case, initial={"version": case.version})
+    return render(
+        request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
+    if not can_open_case(request.user):
+        # Agency staff may see the consultation, but opening a case is the coordinators' work.
+        selectors.consultation_get_for_user(user=request.user, pk=consultation_pk)
+        raise PermissionDenied
+    consultation = selectors.consultation_get_for_user(user=request.user, pk=consultation_pk)
+    if consultation.case_id:
+        messages.info(request, "この相談受付はすでに事例に含まれています。")
+        return redirect("cases:case_detail", pk=consultation.case_id)
+    extra = (
+        selectors.consultations_visible_to(request.user)
+        .filter(household=consultation.household, case__isnull=True)
+        .exclude(pk=consultation.pk)
+        .select_related("receiving_agency")
+    )
+    form = CaseOpenForm(
+        request.POST or None,
+        consultation=consultation,
+        extra_choices=extra,
+        initial={
+            "subjects": [consultation.person_id],
+            "lead_coordinator": request.user.pk,
+            "main_agency": consultation.receiving_agency_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_open(
+                actor=request.user, consultation=consultation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"事例 {case.number} を開始しました。")
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/case_open.html", {"consultation": consultation, "form": form})
+
+
+# -- consultations --------------------------------------------------------------
+
+
+def consultation_list(request: HttpRequest) -> HttpResponse:
+    consultations = (
+        selectors.consultations_visible_to(request.user)
+        .select_related("person", "receiving_agency", "main_issue", "case")
+        .order_by("-received_at")
+    )
+    if request.GET.get("uncased"):
+        consultations = consultations.filter(case__isnull=True)
+    return render(
+        request,
+        "cases/consultation_list.html",
+        {"page": _page(request, consultations), "uncased": bool(request.GET.get("uncased"))},
+    )
+
+
+def consultation_detail(request: HttpRequest, pk) -> HttpResponse:
+    consultation = selectors.consultation_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "cases/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "issues": consultation.issues.all(),
+            "can_open_case": can_open_case(request.user) and not consultation.case_id,
+        },
+    )
+
+
+def intake_start(request: HttpRequest) -> HttpResponse:
+    """Step 1 of 相談受付: look for the household before creating a new one."""
+    if not can_record_consultation(request.user):
+        raise PermissionDenied
+    form = HouseholdSearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = (
+            selectors.household_search(user=request.user, query=form.cleaned_data["q"])
+            .annotate(member_count=Count("members"))
+            .prefetch_related("members")[:30]
+        )
+    template = "cases/_household_results.html" if request.htmx else "cases/intake_start.html"
+    return render(request, template, {"form": form, "results": results})
+
+
+@require_http_methods(["GET", "POST"])
+def intake_form(request: HttpRequest) -> HttpResponse:
+    if not can_record_consultation(request.user):
+        raise PermissionDenied
+    household = None
+    if request.GET.get("household"):
+        household = selectors.household_get_for_user(
+            user=request.user, pk=request.GET["household"], need=Need.CHANGE
+        )
+    flow = intake.IntakeFlow(request, household=household)
+    if request.method == "POST":
+        consultation = flow.submit()
+        if consultation is not None:
+            messages.success(request, "相談受付を登録しました。")
+            return redirect("cases:consultation_detail", pk=consultation.pk)
+    return render(request, "cases/intake_form.html", flow.context())
+
+
+# -- households and people ---------------------------------------------------
+
+
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = HouseholdSearchForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data["q"]:
+        households = selectors.household_search(user=request.user, query=form.cleaned_data["q"])
+    else:
+        households = selectors.households_visible_to(request.user).order_by("kana_key")
+    households = households.annotate(
+        member_count=Count("members", distinct=True),
+        open_case_count=Count(
+            "cases", filter=Q(cases__status__in=Case.OPEN_STATUSES), distinct=True
+        ),
+    )
+    return render(
+        request, "cases/household_list.html", {"form": form, "page": _page(request, households)}
+    )
+
+
+def household_detail(request: HttpRequest, pk) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "cases/household_detail.html",
+        {
+            "household": household,
+            "members": household.members.order_by("created_at"),
+            "consultations": selectors.consultations_visible_to(request.user)
+            .filter(household=household)
+            .select_related("receiving_agency", "person", "case")
+            .order_by("-received_at"),
+            "cases": selectors.cases_visible_to(request.user).filter(household=household),
+            "can_record": can_record_consultation(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    return _versioned_edit(
+        request,
+        form_class=HouseholdEditForm,
+        instance=household,
+        save=lambda data, version: services.household_update(
+            actor=request.user, household=household, data=data, expected_version=version
+        ),
+        success_url=reverse("cases:household_detail", args=[household.pk]),
+        context={"household": household, "title": "世帯の情報を編集"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, household_pk, pk) -> HttpResponse:
+    household = selectors.household_get_for_user(
+        user=request.user, pk=household_pk, need=Need.CHANGE
+    )
+    person = selectors.person_get_for_user(user=request.user, household=household, pk=pk)
+    return _versioned_edit(
+        request,
+        form_class=PersonEditForm,
+        instance=person,
+        save=lambda data, version: services.person_update(
+            actor=request.user, person=person, data=data, expected_version=version
+        ),
+        success_url=reverse("cases:household_detail", args=[household.pk]),
+        context={"household": household, "title": f"{person.full_name}さんの情報を編集"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_add(request: HttpRequest, household_pk) -> HttpResponse:
+    household = selectors.household_get_for_user(
+        user=request.user, pk=household_pk, need=Need.CHANGE
+    )
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = services.person_add(
+            actor=request.user, household=household, data=form.cleaned_data
+        )
+        messages.success(request, f"{person.full_name}さんを世帯員に追加しました。")
+        return redirect("cases:household_detail", pk=household.pk)
+    return render(
+        request,
+        "cases/versioned_form.html",
+        {"household": household, "form": form, "title": "世帯員を追加"},
+    )
+
+
+def _versioned_edit(request, *, form_class, instance, save, success_url, context):
+    """GET shows the form at the current version; POST saves or shows the conflict."""
+    conflict = None
+    if request.method == "POST":
+        form = form_class(request.POST, instance=type(instance).objects.get(pk=instance.pk))
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                changed = save(data, form.cleaned_data["version"])
+            except services.EditConflict as exc:
+                conflict = exc
+                form = _rebase(form_class, request.POST, type(instance).objects.get(pk=instance.pk))
+            else:
+                if changed:
+                    messages.success(request, "保存しました（" + "、".join(changed) + "）。")
+                else:
+                    messages.info(request, "変更はありませんでした。")
+                return redirect(success_url)
+    else:
+        form = form_class(instance=instance, initial={"version": instance.version})
+    return render(
+        request, "cases/versioned_form.html", {**context, "form": form, "conflict": conflict}
+    )
+
+
+def _rebase(form_class, data, current):
+    """Keep what the user typed, but against the current version, so that after
+    reading the conflict they can save again deliberately."""
+    data = data.copy()
+    data["version"] = str(current.version)
+    form = form_class(data, instance=current)
+    form.is_valid()
+    return form
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

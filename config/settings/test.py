@@ -1,0 +1,16 @@
+"""Settings for pytest."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+KASANE_ALLOW_DEMO_SEED = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Eager unless a test explicitly targets the real worker (KASANE_CELERY_WORKER).
+CELERY_TASK_ALWAYS_EAGER = not env.bool("KASANE_CELERY_WORKER", default=False)
