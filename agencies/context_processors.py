@@ -2,6 +2,8 @@ from django.http import HttpRequest
 
 from .roles import Role
 
+ROLE_NAMES = frozenset(role.value for role in Role)
+
 
 def kasane(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
@@ -11,5 +13,7 @@ def kasane(request: HttpRequest) -> dict:
         "is_coordinator": user.has_role(Role.COORDINATOR),
         "is_agency_staff": user.has_role(Role.AGENCY_STAFF),
         "is_admin_role": user.has_role(Role.ADMIN),
-        "user_role_labels": [Role(name).label for name in sorted(user.role_names) if name in Role],
+        "user_role_labels": [
+            Role(name).label for name in sorted(user.role_names) if name in ROLE_NAMES
+        ],
     }

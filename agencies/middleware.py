@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.shortcuts import resolve_url
 
 
 class AllowListLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -16,3 +17,7 @@ class AllowListLoginRequiredMiddleware(LoginRequiredMiddleware):
         if match is not None and match.view_name in settings.KASANE_PUBLIC_URL_NAMES:
             return None
         return self.handle_no_permission(request, view_func)
+
+    def get_login_url(self, view_func) -> str:
+        # One login page for everything, the admin's included.
+        return resolve_url(settings.LOGIN_URL)

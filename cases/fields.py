@@ -21,16 +21,15 @@ class DateTripletWidget(forms.MultiWidget):
     def __init__(self, *, with_era: bool = False, attrs=None):
         number = {"inputmode": "numeric", "autocomplete": "off"}
         self.with_era = with_era
-        widgets = {
-            "year": forms.TextInput(attrs={**number, "size": 4, "aria-label": "年"}),
-            "month": forms.TextInput(attrs={**number, "size": 2, "aria-label": "月"}),
-            "day": forms.TextInput(attrs={**number, "size": 2, "aria-label": "日"}),
-        }
+        # A list, not a dict: sub-inputs are named <name>_0, _1, … (元号, 年, 月, 日).
+        widgets = [
+            forms.TextInput(attrs={**number, "size": 4, "aria-label": "年"}),
+            forms.TextInput(attrs={**number, "size": 2, "aria-label": "月"}),
+            forms.TextInput(attrs={**number, "size": 2, "aria-label": "日"}),
+        ]
         if with_era:
-            widgets = {
-                "era": forms.Select(choices=ERA_CHOICES, attrs={"aria-label": "元号（西暦）"}),
-                **widgets,
-            }
+            era = forms.Select(choices=ERA_CHOICES, attrs={"aria-label": "元号（または西暦）"})
+            widgets.insert(0, era)
         super().__init__(widgets, attrs)
 
     def decompress(self, value):

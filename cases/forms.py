@@ -196,7 +196,13 @@ class ConsultationForm(forms.ModelForm):
             self.add_error(
                 "consulter_name", "本人以外からの相談では、相談者の氏名を入力してください。"
             )
-        if data.get("consent_state") == Consultation.ConsentState.GIVEN:
+        if data.get("consent_state") != Consultation.ConsentState.GIVEN:
+            # Those fields belong to the 同意あり form only; a half-typed date there
+            # (before switching variant) must not block the 同意なし form.
+            for name in ("consent_explained_on", "consent_explained_by"):
+                self._errors.pop(name, None)
+                data[name] = None if name == "consent_explained_on" else ""
+        else:
             if not data.get("consent_explained_on"):
                 self.add_error(
                     "consent_explained_on",

@@ -14,3 +14,7 @@ STORAGES = {
 }
 # Eager unless a test explicitly targets the real worker (KASANE_CELERY_WORKER).
 CELERY_TASK_ALWAYS_EAGER = not env.bool("KASANE_CELERY_WORKER", default=False)
+
+# Serve static files from the app folders without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
