@@ -159,6 +159,9 @@ def _household_refresh_keys(household: Household, *, actor: User) -> None:
         _save(household, actor=actor, fields=["display_name", "kana_key", "updated_at"])
 
 
+HOUSEHOLD_KEYS = ("address_key", "phone_key")
+
+
 def _household_set_keys(household: Household) -> None:
     household.address_key = normalize_address(household.address)
     household.phone_key = normalize_phone(household.phone)
@@ -435,4 +438,34 @@ def case_update(
             basis=CaseAccess.Basis.COLLABORATION,
             at=timezone.now(),
         )
+    return changed
+
+
+# ---------------------------------------------------------------------------
+# Maintenance
+
+
+@transaction.atomic
+def search_keys_refresh(*, actor: User) -> int:
+    """Recompute the stored search keys of every person and household.
+
+    Needed after the normalisation rules change (a 旧字 added to the table, say);
+    returns how many rows changed. Each changed row gets a history entry by ``actor``.
+    """
+    if not actor.has_role(Role.ADMIN, Role.COORDINATOR):
+        raise PermissionDenied
+    changed = 0
+    for person in Person.objects.select_for_update().iterator():
+        before = [getattr(person, name) for name in PERSON_KEYS]
+        _person_set_keys(person)
+        if [getattr(person, name) for name in PERSON_KEYS] != before:
+            _save(person, actor=actor, reason="検索キーの再計算", fields=PERSON_KEYS)
+            changed += 1
+    for household in Household.objects.select_for_update().iterator():
+        before = (household.address_key, household.phone_key)
+        _household_set_keys(household)
+        if (household.address_key, household.phone_key) != before:
+            _save(household, actor=actor, reason="検索キーの再計算", fields=HOUSEHOLD_KEYS)
+            changed += 1
+        _household_refresh_keys(household, actor=actor)
     return changed
