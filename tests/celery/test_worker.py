@@ -5,8 +5,8 @@ from django.core.management import call_command
 
 from cases.models import Person
 from cases.tasks import search_keys_refresh_task
-from conftest import require
 from config.celery import app as celery_app
+from conftest import require
 from tests.factories import make_consultation
 
 
