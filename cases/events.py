@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agencies.models import Agency, User
+from config.japanese import format_wareki
 
 from .models import Case, CaseEvent, Consultation, Person
 
@@ -31,7 +32,7 @@ def consultation_linked_event(*, case: Case, actor: User, consultation: Consulta
         kind=CaseEvent.Kind.CONSULTATION_LINKED,
         message=(
             f"{consultation.receiving_agency}の相談受付"
-            f"（{consultation.received_at:%Y-%m-%d}）を事例に含めました。"
+            f"（{format_wareki(consultation.received_at)}）を事例に含めました。"
         ),
         consultation_id=str(consultation.pk),
     )

@@ -178,7 +178,7 @@ class ConsultationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("consent_state", "channel", "consulter", "outcome"):
+        for name in ("consent_state", "channel", "consulter"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
         if not self.is_bound:
             now = timezone.localtime()
