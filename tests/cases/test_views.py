@@ -319,3 +319,66 @@ def test_dates_are_shown_as_wareki(login, case, coordinator):
     content = login(coordinator).get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "昭和45年5月5日（1970年）" in content
     assert "令和" in content
+
+
+def test_a_member_is_added_to_a_visible_household(login, consultation, staff_assigned):
+    url = reverse("cases:person_add", args=[consultation.household_id])
+    response = login(staff_assigned).post(
+        url,
+        {
+            "family_name": "山田",
+            "given_name": "花子",
+            "family_name_kana": "やまだ",
+            "given_name_kana": "はなこ",
+            "birth_date_0": "昭和",
+            "birth_date_1": "20",
+            "birth_date_2": "1",
+            "birth_date_3": "2",
+            "sex": "female",
+            "relation": "parent",
+        },
+    )
+    assert response.status_code == 302
+    added = consultation.household.members.get(given_name="花子")
+    assert added.birth_date == dt.date(1945, 1, 2)
+    assert added.history.get().history_user == staff_assigned
+
+
+def test_a_member_cannot_be_added_to_an_invisible_household(login, consultation, staff_unassigned):
+    url = reverse("cases:person_add", args=[consultation.household_id])
+    assert login(staff_unassigned).get(url).status_code == 404
+
+
+def test_kana_must_be_kana(login, consultation, staff_assigned):
+    url = reverse("cases:person_add", args=[consultation.household_id])
+    response = login(staff_assigned).post(
+        url, {"family_name": "山田", "family_name_kana": "山田", "relation": "self", "sex": "male"}
+    )
+    assert "ひらがなまたはカタカナで入力してください" in response.content.decode()
+
+
+def test_household_edit_saves_with_a_version(login, consultation, staff_assigned):
+    household = consultation.household
+    url = reverse("cases:household_edit", args=[household.pk])
+    response = login(staff_assigned).post(
+        url,
+        {
+            "address": "架空市東山2-1",
+            "phone": "",
+            "postal_code": "４８０１１９６",
+            "notes": "",
+            "version": str(household.version),
+        },
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.address, household.postal_code) == ("架空市東山2-1", "480-1196")
+    assert household.address_key == "架空市東山2-1"
+
+
+def test_nested_member_ids_from_another_household_answer_404(
+    login, case, coordinator, staff_assigned
+):
+    other = make_consultation(actor=staff_assigned, members=[member_data(given_name="別人")])
+    url = reverse("cases:person_edit", args=[case.household_id, other.person_id])
+    assert login(coordinator).get(url).status_code == 404

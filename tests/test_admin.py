@@ -1,0 +1,32 @@
+"""The admin role maintains master data in the Django admin; case content is not there."""
+
+import pytest
+from django.contrib import admin
+
+from cases.models import Case, CaseAccess, Consultation, Household, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_case_models_are_not_registered_in_the_admin():
+    for model in (Case, CaseAccess, Consultation, Household, Person):
+        assert not admin.site.is_registered(model)
+
+
+def test_the_admin_role_edits_agencies_and_issue_categories(login, admin_user):
+    client = login(admin_user)
+    index = client.get("/admin/").content.decode()
+    assert "機関" in index
+    assert "相談内容の区分" in index
+    assert client.get("/admin/agencies/agency/").status_code == 200
+    assert client.get("/admin/cases/issuecategory/").status_code == 200
+
+
+def test_other_roles_cannot_enter_the_admin(login, coordinator):
+    response = login(coordinator).get("/admin/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_the_admin_is_not_a_superuser(admin_user):
+    assert not admin_user.is_superuser
