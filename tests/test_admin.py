@@ -30,3 +30,23 @@ def test_other_roles_cannot_enter_the_admin(login, coordinator):
 
 def test_the_admin_is_not_a_superuser(admin_user):
     assert not admin_user.is_superuser
+
+
+def test_create_admin_makes_an_admin_role_user_not_a_superuser(monkeypatch):
+    from django.core.management import call_command
+
+    from agencies.models import User
+
+    monkeypatch.setenv("KASANE_ADMIN_PASSWORD", "a-long-enough-passphrase")
+    call_command("create_admin", username="sysadmin", agency="情報政策課")
+    user = User.objects.get(username="sysadmin")
+    assert (user.is_staff, user.is_superuser, user.agency.name) == (True, False, "情報政策課")
+    assert user.has_role("admin")
+
+
+def test_create_admin_refuses_a_short_password(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("KASANE_ADMIN_PASSWORD", "short")
+    with pytest.raises(CommandError, match="短すぎ"):
+        call_command("create_admin", username="sysadmin", agency="情報政策課")
