@@ -110,3 +110,56 @@ class User(AbstractUser):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.role_names.intersection(roles))
+
+
+class AccessEvent(models.Model):
+    """The access log: reads, exports, prints, downloads of personal data, denied
+    attempts and authentication events.
+
+    Append-only: on PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE except
+    inside the retention purge. No simple-history: the log is its own history.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "閲覧"
+        EXPORT = "export", "出力"
+        PRINT = "print", "印刷"
+        DOWNLOAD = "download", "ダウンロード"
+        DENIED = "denied", "拒否"
+        LOGIN = "login", "ログイン"
+        LOGIN_FAILED = "login_failed", "ログイン失敗"
+        LOGOUT = "logout", "ログアウト"
+        LOCKED_OUT = "locked_out", "アカウントロック"
+        ACCOUNT_UNLOCKED = "unlocked", "ロック解除"
+        MFA_RESET = "mfa_reset", "二要素認証のリセット"
+        PURGE = "purge", "保存期間経過分の削除"
+
+    at = models.DateTimeField("日時", db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name="職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_events",
+    )
+    username = models.CharField("ユーザー名", max_length=150, blank=True, db_index=True)
+    agency_name = models.CharField("所属機関（当時）", max_length=100, blank=True)
+    action = models.CharField("操作", max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField("対象の種類", max_length=50, blank=True)
+    object_id = models.CharField("対象ID", max_length=64, blank=True, db_index=True)
+    object_label = models.CharField("対象", max_length=200, blank=True)
+    path = models.CharField("URL", max_length=500, blank=True)
+    method = models.CharField("メソッド", max_length=10, blank=True)
+    status_code = models.PositiveSmallIntegerField("応答", null=True, blank=True)
+    ip_address = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+    detail = models.JSONField("詳細", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "アクセスログ"
+        verbose_name_plural = "アクセスログ"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"

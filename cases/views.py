@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from agencies.audit import Action, access_event_record
 from agencies.roles import Role
 from config.japanese import fiscal_year, fiscal_year_label
 
@@ -90,6 +91,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, pk=pk)
+    access_event_record(action=Action.VIEW, request=request, obj=case)
     needs = selectors.case_needs_for_user(user=request.user, case=case)
     return render(
         request,
@@ -200,6 +202,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 def consultation_detail(request: HttpRequest, pk) -> HttpResponse:
     consultation = selectors.consultation_get_for_user(user=request.user, pk=pk)
+    access_event_record(action=Action.VIEW, request=request, obj=consultation)
     return render(
         request,
         "cases/consultation_detail.html",
@@ -267,6 +270,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 def household_detail(request: HttpRequest, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk)
+    access_event_record(action=Action.VIEW, request=request, obj=household)
     return render(
         request,
         "cases/household_detail.html",

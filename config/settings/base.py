@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "agencies.middleware.AllowListLoginRequiredMiddleware",
+    "agencies.middleware.CaseDataDeniedLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -156,3 +157,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# Behind the municipal reverse proxy, take the client address from X-Forwarded-For.
+KASANE_TRUST_X_FORWARDED_FOR = env.bool("KASANE_TRUST_X_FORWARDED_FOR", default=False)
+# How long access-log rows are kept before `purge_access_log` may delete them.
+KASANE_ACCESS_LOG_RETENTION_DAYS = env.int("KASANE_ACCESS_LOG_RETENTION_DAYS", default=365 * 5)

@@ -1,0 +1,88 @@
+"""Writing the access log. Every write goes through ``access_event_record``.
+
+A failure to write is never swallowed: the request fails with it, so that no read of
+personal data happens without its record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import AccessEvent, User
+
+Action = AccessEvent.Action
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    if settings.KASANE_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_event_record(
+    *,
+    action: str,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    username: str = "",
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    status_code: int | None = None,
+    **detail: Any,
+) -> AccessEvent:
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)[:200]
+    return AccessEvent.objects.create(
+        at=timezone.now(),
+        user=user,
+        username=username or (user.get_username() if user else ""),
+        agency_name=str(user.agency) if user else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label,
+        path=request.get_full_path()[:500] if request is not None else "",
+        method=request.method if request is not None else "",
+        status_code=status_code,
+        ip_address=client_ip(request),
+        detail=detail,
+    )
+
+
+PURGE_SETTING = "kasane.access_log_maintenance"
+
+
+@transaction.atomic
+def access_events_purge(*, before, actor_name: str) -> int:
+    """Delete events older than ``before`` — the one exception to append-only — and
+    record the purge itself, in one transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL {PURGE_SETTING} = 'on'")
+    deleted, _ = AccessEvent.objects.filter(at__lt=before).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL {PURGE_SETTING} = 'off'")
+    access_event_record(
+        action=Action.PURGE,
+        username=actor_name,
+        object_type="agencies.accessevent",
+        deleted=deleted,
+        before=before.isoformat(),
+    )
+    return deleted

@@ -1,0 +1,90 @@
+"""The access log: reads and refusals of case data are recorded; rows cannot change."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.audit import access_event_record, access_events_purge
+from agencies.models import AccessEvent
+from conftest import require_postgres
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reading_a_case_page_is_logged(login, case, coordinator):
+    login(coordinator).get(reverse("cases:case_detail", args=[case.pk]), REMOTE_ADDR="10.0.0.7")
+    event = AccessEvent.objects.get(action=AccessEvent.Action.VIEW)
+    assert (event.user, event.object_id, event.object_label) == (
+        coordinator,
+        str(case.pk),
+        case.number,
+    )
+    assert event.ip_address == "10.0.0.7"
+    assert event.agency_name == str(coordinator.agency)
+
+
+def test_a_refused_case_page_is_logged_as_denied(login, case, staff_unassigned):
+    url = reverse("cases:case_detail", args=[case.pk])
+    assert login(staff_unassigned).get(url).status_code == 404
+    event = AccessEvent.objects.get(action=AccessEvent.Action.DENIED)
+    assert (event.user, event.status_code, event.path) == (staff_unassigned, 404, url)
+    assert event.object_id == str(case.pk)
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.VIEW).exists()
+
+
+def test_a_forbidden_change_is_logged_with_403(login, case, staff_assigned):
+    assert login(staff_assigned).get(reverse("cases:case_edit", args=[case.pk])).status_code == 403
+    assert AccessEvent.objects.get(action=AccessEvent.Action.DENIED).status_code == 403
+
+
+def test_the_retention_purge_deletes_old_rows_and_records_itself(coordinator):
+    old = access_event_record(action=AccessEvent.Action.VIEW, user=coordinator)
+    access_event_record(action=AccessEvent.Action.VIEW, user=coordinator)
+    cutoff = timezone.now() + dt.timedelta(seconds=1)
+    deleted = access_events_purge(before=cutoff, actor_name="admin")
+    assert deleted == 2
+    purge = AccessEvent.objects.get()
+    assert purge.action == AccessEvent.Action.PURGE
+    assert purge.detail["deleted"] == 2
+    assert old.pk != purge.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE agencies_accessevent SET username = 'forged'",
+        "DELETE FROM agencies_accessevent",
+        "TRUNCATE agencies_accessevent",
+    ],
+)
+def test_the_database_refuses_to_change_the_log(coordinator, sql):
+    require_postgres()
+    access_event_record(action=AccessEvent.Action.LOGIN, user=coordinator)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # Run the deferred foreign-key checks now, so TRUNCATE meets only our trigger.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL kasane.access_log_maintenance = 'off'")
+        cursor.execute(sql)
+    assert AccessEvent.objects.get().username == coordinator.username
+
+
+@pytest.mark.postgres
+def test_even_maintenance_mode_does_not_allow_updates(coordinator):
+    require_postgres()
+    access_event_record(action=AccessEvent.Action.LOGIN, user=coordinator)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL kasane.access_log_maintenance = 'on'")
+        cursor.execute("UPDATE agencies_accessevent SET username = 'forged'")
