@@ -5,7 +5,7 @@ from __future__ import annotations
 from agencies.models import Agency, User
 from config.japanese import format_wareki
 
-from .models import Case, CaseEvent, Consultation, Person
+from .models import Case, CaseAccess, CaseEvent, Consultation, Person
 
 
 def _event(*, case: Case, actor: User, kind: str, message: str, **parameters) -> CaseEvent:
@@ -94,4 +94,32 @@ def member_updated_event(
         message=f"世帯員「{person.full_name}」の{'、'.join(changes)}を変更しました。"[:300],
         person_id=str(person.pk),
         fields=changes,
+    )
+
+
+def access_revoked_event(*, case: Case, actor: User, access: CaseAccess) -> CaseEvent:
+    who = access.agency or access.user
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.ACCESS_REVOKED,
+        message=f"{who}の閲覧権限（根拠: {access.get_basis_display()}）を取り消しました。"
+        f" 理由: {access.revoke_reason}"[:300],
+        access_id=access.pk,
+        reason=access.revoke_reason,
+    )
+
+
+def case_handed_over_event(
+    *, case: Case, actor: User, leaving: User, successor: User, reason: str
+) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.HANDED_OVER,
+        message=f"担当調整役を{leaving}さんから{successor}さんに引き継ぎました。理由: {reason}"[
+            :300
+        ],
+        leaving_id=leaving.pk,
+        successor_id=successor.pk,
     )

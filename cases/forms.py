@@ -308,3 +308,32 @@ class CaseEditForm(forms.ModelForm):
         self.fields["status"].choices = [
             c for c in Case.Status.choices if c[0] in Case.OPEN_STATUSES
         ]
+
+
+class CaseAccessGrantForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label="閲覧を認める機関",
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label="選んでください",
+    )
+    reason = forms.CharField(
+        label="付与の理由",
+        max_length=200,
+        help_text="例: 役割分担で就労支援を担うため（タイムラインに残ります）",
+    )
+    valid_until = JapaneseDateField(
+        label="終了日",
+        required=False,
+        help_text="この日の終わりに自動で閲覧できなくなります。空欄なら取り消すまで有効です。",
+    )
+
+    def clean_valid_until(self):
+        day = self.cleaned_data.get("valid_until")
+        if day is None:
+            return None
+        # Inclusive end date: access ends at midnight Tokyo after that day.
+        return combine_tokyo(day + dt.timedelta(days=1), dt.time(0, 0))
+
+
+class CaseAccessRevokeForm(forms.Form):
+    reason = forms.CharField(label="取消の理由", max_length=200)

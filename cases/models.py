@@ -313,6 +313,7 @@ class Case(VersionedModel):
         verbose_name = "事例"
         verbose_name_plural = "事例"
         ordering = ["-fiscal_year", "-sequence"]
+        permissions = [("add_supportrecord", "支援経過を記録できる")]
         constraints = [
             models.UniqueConstraint(
                 fields=["fiscal_year", "sequence"], name="case_number_unique_per_fiscal_year"
@@ -340,6 +341,8 @@ class CaseAccess(models.Model):
     class Basis(models.TextChoices):
         RECEIVING_AGENCY = "receiving_agency", "受付機関"
         COLLABORATION = "collaboration", "多機関協働"
+        # An agency the coordinators bring into the 多機関協働 of this case.
+        COLLABORATION_PARTNER = "partner", "多機関協働（参加機関）"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
     agency = models.ForeignKey(
@@ -359,6 +362,7 @@ class CaseAccess(models.Model):
         related_name="case_accesses",
     )
     basis = models.CharField("根拠", max_length=30, choices=Basis.choices)
+    reason = models.CharField("付与の理由", max_length=200, blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="付与した職員",
@@ -399,6 +403,7 @@ class CaseEvent(models.Model):
         ACCESS_REVOKED = "access_revoked", "閲覧権限を取消"
         MEMBER_ADDED = "member_added", "世帯員を追加"
         MEMBER_UPDATED = "member_updated", "世帯員の情報を更新"
+        HANDED_OVER = "handed_over", "担当調整役の引継ぎ"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)

@@ -29,6 +29,7 @@ class Need(StrEnum):
 AGENCY_BASIS_ROLES: dict[str, frozenset[Role]] = {
     Basis.RECEIVING_AGENCY: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
     Basis.COLLABORATION: frozenset({Role.COORDINATOR}),
+    Basis.COLLABORATION_PARTNER: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
 }
 
 # Which bases let a holder change the case (status, 主担当, members) rather than only read it.
@@ -37,7 +38,7 @@ CHANGE_BASES: dict[str, frozenset[Role]] = {
 }
 
 
-def _active(at: dt.datetime) -> Q:
+def active_q(at: dt.datetime) -> Q:
     return (
         Q(valid_from__lte=at)
         & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
@@ -55,7 +56,7 @@ def access_rows_for(user: User, *, at: dt.datetime | None = None) -> QuerySet[Ca
         return CaseAccess.objects.none()
     agency_bases = [basis for basis, allowed in AGENCY_BASIS_ROLES.items() if roles & allowed]
     who = Q(user_id=user.pk) | Q(agency_id=user.agency_id, basis__in=agency_bases)
-    return CaseAccess.objects.filter(_active(at or timezone.now()) & who)
+    return CaseAccess.objects.filter(active_q(at or timezone.now()) & who)
 
 
 def case_needs_met(user: User, bases: set[str]) -> set[Need]:
@@ -66,6 +67,23 @@ def case_needs_met(user: User, bases: set[str]) -> set[Need]:
     if any(user.role_names & CHANGE_BASES.get(basis, frozenset()) for basis in bases):
         needs.add(Need.CHANGE)
     return needs
+
+
+# The django-guardian permissions that mirror each need (never the source of truth).
+NEED_PERMISSIONS: dict[Need, tuple[str, ...]] = {
+    Need.VIEW: ("view_case",),
+    Need.CHANGE: ("change_case", "add_supportrecord"),
+}
+
+
+def users_reached_by(access: CaseAccess) -> QuerySet[User]:
+    """The users an access row gives access to right now (before dates are checked)."""
+    if access.user_id:
+        return User.objects.filter(pk=access.user_id, is_active=True)
+    roles = AGENCY_BASIS_ROLES.get(access.basis, frozenset())
+    return User.objects.filter(
+        agency_id=access.agency_id, is_active=True, groups__name__in=roles
+    ).distinct()
 
 
 def can_record_consultation(user: User) -> bool:

@@ -12,7 +12,7 @@ from agencies.models import User
 from agencies.roles import Role
 from config.japanese import normalize_address, normalize_kana, normalize_phone, normalize_text
 
-from .models import Case, Consultation, Household, Person
+from .models import Case, CaseAccess, Consultation, Household, Person
 from .permissions import (
     Need,
     access_rows_for,
@@ -169,3 +169,131 @@ def person_duplicates(
             hidden_seen = True
             matches.append(DuplicateMatch(person=None))
     return matches
+
+
+def case_access_get_for_user(*, user: User, case: Case, pk) -> CaseAccess:
+    """An access row, reached through a case the user already passed the check for."""
+    try:
+        return case.accesses.select_related("agency", "user").get(pk=pk)
+    except (CaseAccess.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+# Bookkeeping fields that mean nothing to a reader of the history.
+HISTORY_HIDDEN_FIELDS = frozenset(
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "kana_key",
+        "name_key",
+        "phone_key",
+        "address_key",
+        "display_name",
+        "fiscal_year",
+        "sequence",
+        "issues",
+        "subjects",
+    }
+)
+
+
+@dataclass
+class HistoryEntry:
+    at: object
+    user: object
+    subject: str
+    kind: str
+    reason: str
+    changes: list[tuple[str, str, str]]
+
+
+def _history_value(model, name: str, value) -> str:
+    import datetime as dt
+
+    from config.japanese import format_wareki
+
+    field = model._meta.get_field(name)
+    if value in (None, ""):
+        return "（空欄）"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        from django.utils import timezone
+
+        local = timezone.localtime(value)
+        return f"{format_wareki(local.date())} {local:%H:%M}"
+    if isinstance(value, dt.date):
+        return format_wareki(value)
+    return str(value)
+
+
+def _entries_for(records, *, model, subject) -> list[HistoryEntry]:
+    entries: list[HistoryEntry] = []
+    previous: dict = {}
+    for record in records.order_by("history_date", "history_id").select_related("history_user"):
+        before = previous.get(record.id)
+        previous[record.id] = record
+        changes: list[tuple[str, str, str]] = []
+        if record.history_type == "+" or before is None:
+            kind = "作成"
+        elif record.history_type == "-":
+            kind = "削除"
+        else:
+            kind = "変更"
+            delta = record.diff_against(
+                before, excluded_fields=HISTORY_HIDDEN_FIELDS, foreign_keys_are_objs=True
+            )
+            for change in delta.changes:
+                label = str(model._meta.get_field(change.field).verbose_name)
+                changes.append(
+                    (
+                        label,
+                        _history_value(model, change.field, change.old),
+                        _history_value(model, change.field, change.new),
+                    )
+                )
+            if not changes:
+                continue
+        entries.append(
+            HistoryEntry(
+                at=record.history_date,
+                user=record.history_user,
+                subject=subject(record),
+                kind=kind,
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def case_history_entries(*, case: Case) -> list[HistoryEntry]:
+    """The 変更履歴 of a case: the case, its household and members, its consultations
+    and its access grants, newest first, as field-level diffs."""
+    household = case.household
+    sources = [
+        (Case.history.filter(id=case.pk), Case, lambda r: f"事例 {case.number}"),
+        (Household.history.filter(id=household.pk), Household, lambda r: "世帯"),
+        (
+            Person.history.filter(household_id=household.pk),
+            Person,
+            lambda r: f"世帯員 {r.family_name} {r.given_name}".strip(),
+        ),
+        (
+            Consultation.history.filter(case_id=case.pk),
+            Consultation,
+            lambda r: f"相談受付（{r.received_at:%Y-%m-%d}）",
+        ),
+        (
+            CaseAccess.history.filter(case_id=case.pk),
+            CaseAccess,
+            lambda r: f"閲覧権限（{r.agency or r.user}）",
+        ),
+    ]
+    entries: list[HistoryEntry] = []
+    for records, model, subject in sources:
+        entries.extend(_entries_for(records, model=model, subject=subject))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries

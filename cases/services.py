@@ -8,9 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm
 
 from agencies.models import Agency, User
 from agencies.roles import Role
@@ -33,7 +36,15 @@ from .models import (
     IssueCategory,
     Person,
 )
-from .permissions import Need, can_open_case, can_record_consultation
+from .permissions import (
+    NEED_PERMISSIONS,
+    Need,
+    active_q,
+    can_open_case,
+    can_record_consultation,
+    case_needs_met,
+    users_reached_by,
+)
 from .selectors import case_needs_for_user, consultations_visible_to, households_visible_to
 
 # ---------------------------------------------------------------------------
@@ -316,16 +327,32 @@ def case_number_allocate(*, year: int) -> int:
 
 
 def _access_grant(
-    *, actor: User, case: Case, agency: Agency, basis: str, at: dt.datetime
+    *,
+    actor: User,
+    case: Case,
+    agency: Agency,
+    basis: str,
+    at: dt.datetime,
+    reason: str = "事例の開始",
+    valid_until: dt.datetime | None = None,
 ) -> CaseAccess | None:
-    exists = case.accesses.filter(agency=agency, basis=basis, revoked_at__isnull=True).exists()
-    if exists:
+    current = case.accesses.filter(active_q(at), agency=agency, basis=basis)
+    if current.exists():
         return None
-    access = CaseAccess(case=case, agency=agency, basis=basis, granted_by=actor, valid_from=at)
-    _save(access, actor=actor, reason="事例の開始")
+    access = CaseAccess(
+        case=case,
+        agency=agency,
+        basis=basis,
+        reason=reason,
+        granted_by=actor,
+        valid_from=at,
+        valid_until=valid_until,
+    )
+    _save(access, actor=actor, reason=reason)
     events.access_granted_event(
         case=case, actor=actor, agency=agency, basis_label=access.get_basis_display()
     )
+    case_permissions_sync(case=case)
     return access
 
 
@@ -469,3 +496,162 @@ def search_keys_refresh(*, actor: User) -> int:
             changed += 1
         _household_refresh_keys(household, actor=actor)
     return changed
+
+
+# ---------------------------------------------------------------------------
+# Case access: grants, revokes and their django-guardian mirror
+
+
+def case_permissions_sync(*, case: Case) -> None:
+    """Make the guardian object permissions of ``case`` equal what the policy gives
+    now. CaseAccess rows stay the truth; this is a mirror, rebuilt on every change."""
+    now = timezone.now()
+    bases_by_user: dict[int, set[str]] = {}
+    users: dict[int, User] = {}
+    for access in case.accesses.filter(active_q(now)):
+        for user in users_reached_by(access):
+            users[user.pk] = user
+            bases_by_user.setdefault(user.pk, set()).add(access.basis)
+    wanted: set[tuple[int, str]] = set()
+    for user_id, bases in bases_by_user.items():
+        for need in case_needs_met(users[user_id], bases):
+            wanted.update((user_id, codename) for codename in NEED_PERMISSIONS[need])
+    content_type = ContentType.objects.get_for_model(Case)
+    existing = UserObjectPermission.objects.filter(
+        content_type=content_type, object_pk=str(case.pk)
+    ).select_related("permission")
+    have = {(row.user_id, row.permission.codename): row for row in existing}
+    for key, row in have.items():
+        if key not in wanted:
+            row.delete()
+    for user_id, codename in wanted - set(have):
+        assign_perm(f"cases.{codename}", users[user_id], case)
+
+
+def cases_permissions_sync_for_user(*, user: User) -> None:
+    """Re-mirror every case the user had or now has a permission on (role or agency
+    changed, account deactivated)."""
+    from .selectors import cases_visible_to
+
+    content_type = ContentType.objects.get_for_model(Case)
+    had = UserObjectPermission.objects.filter(user=user, content_type=content_type).values_list(
+        "object_pk", flat=True
+    )
+    for case in Case.objects.filter(pk__in=list(had)) | cases_visible_to(user):
+        case_permissions_sync(case=case)
+
+
+@transaction.atomic
+def case_access_grant(
+    *,
+    actor: User,
+    case: Case,
+    agency: Agency,
+    reason: str,
+    valid_until: dt.datetime | None = None,
+) -> CaseAccess:
+    """A coordinator brings an agency into the 多機関協働 of this case."""
+    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
+        raise PermissionDenied
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "付与の理由を入力してください。"
+    if valid_until is not None and valid_until <= timezone.now():
+        errors["valid_until"] = "終了日は今日より後の日付にしてください。"
+    if errors:
+        raise ValidationError(errors)
+    access = _access_grant(
+        actor=actor,
+        case=case,
+        agency=agency,
+        basis=CaseAccess.Basis.COLLABORATION_PARTNER,
+        at=timezone.now(),
+        reason=reason,
+        valid_until=valid_until,
+    )
+    if access is None:
+        raise ValidationError({"agency": f"{agency}はすでにこの事例を閲覧できます。"})
+    return access
+
+
+@transaction.atomic
+def case_access_revoke(*, actor: User, access: CaseAccess, reason: str) -> CaseAccess:
+    case = access.case
+    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "取消の理由を入力してください。"})
+    access = CaseAccess.objects.select_for_update().get(pk=access.pk)
+    if access.revoked_at is not None:
+        raise ValidationError("この権限はすでに取り消されています。")
+    if (
+        access.basis == CaseAccess.Basis.COLLABORATION
+        and access.agency_id == case.lead_coordinator.agency_id
+    ):
+        raise ValidationError(
+            "担当調整役の所属機関の権限は取り消せません。先に担当調整役を変更してください。"
+        )
+    access.revoked_at = timezone.now()
+    access.revoke_reason = reason
+    _save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
+    events.access_revoked_event(case=case, actor=actor, access=access)
+    case_permissions_sync(case=case)
+    return access
+
+
+def case_access_expire() -> int:
+    """Re-mirror cases whose grants have run out (the policy already ignores them).
+    Run periodically; returns how many cases were re-mirrored."""
+    now = timezone.now()
+    content_type = ContentType.objects.get_for_model(Case)
+    mirrored = UserObjectPermission.objects.filter(content_type=content_type).values("object_pk")
+    expired = (
+        CaseAccess.objects.filter(valid_until__lte=now, revoked_at__isnull=True)
+        .filter(case_id__in=[row["object_pk"] for row in mirrored])
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    cases = list(Case.objects.filter(pk__in=list(expired)))
+    for case in cases:
+        with transaction.atomic():
+            case_permissions_sync(case=case)
+    return len(cases)
+
+
+@transaction.atomic
+def coordinator_handover(*, actor: User, leaving: User, successor: User, reason: str) -> int:
+    """A leaving coordinator's open cases go to a successor in one step."""
+    if not actor.has_role(Role.COORDINATOR, Role.ADMIN):
+        raise PermissionDenied
+    if not successor.has_role(Role.COORDINATOR) or not successor.is_active:
+        raise ValidationError({"successor": "引継ぎ先には調整役の職員を選んでください。"})
+    if successor == leaving:
+        raise ValidationError({"successor": "引継ぎ先に同じ職員は選べません。"})
+    reason = reason.strip() or "担当調整役の異動・退職"
+    cases = Case.objects.select_for_update().filter(
+        lead_coordinator=leaving, status__in=Case.OPEN_STATUSES
+    )
+    count = 0
+    now = timezone.now()
+    for case in cases:
+        case.lead_coordinator = successor
+        case.version += 1
+        _save(
+            case, actor=actor, reason=reason, fields=["lead_coordinator", "version", "updated_at"]
+        )
+        events.case_handed_over_event(
+            case=case, actor=actor, leaving=leaving, successor=successor, reason=reason
+        )
+        _access_grant(
+            actor=actor,
+            case=case,
+            agency=successor.agency,
+            basis=CaseAccess.Basis.COLLABORATION,
+            at=now,
+            reason=reason,
+        )
+        case_permissions_sync(case=case)
+        count += 1
+    return count

@@ -8,6 +8,13 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:pk>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:pk>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<uuid:pk>/access/", views.case_access, name="case_access"),
+    path(
+        "cases/<uuid:pk>/access/<int:access_pk>/revoke/",
+        views.case_access_revoke,
+        name="case_access_revoke",
+    ),
+    path("cases/<uuid:pk>/history/", views.case_history, name="case_history"),
     path("consultations/", views.consultation_list, name="consultation_list"),
     path("consultations/new/", views.intake_start, name="intake_start"),
     path("consultations/new/form/", views.intake_form, name="intake_form"),

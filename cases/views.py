@@ -19,6 +19,8 @@ from config.japanese import fiscal_year, fiscal_year_label
 
 from . import intake, selectors, services
 from .forms import (
+    CaseAccessGrantForm,
+    CaseAccessRevokeForm,
     CaseEditForm,
     CaseOpenForm,
     HouseholdEditForm,
@@ -27,7 +29,7 @@ from .forms import (
     PersonForm,
 )
 from .models import Case, Consultation
-from .permissions import Need, can_open_case, can_record_consultation
+from .permissions import Need, active_q, can_open_case, can_record_consultation
 
 
 def _page(request: HttpRequest, queryset):
@@ -105,7 +107,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
                 "receiving_agency", "person", "main_issue", "received_by"
             ).order_by("received_at"),
             "events": case.events.select_related("actor")[:100],
-            "accesses": case.accesses.filter(revoked_at__isnull=True).select_related(
+            "accesses": case.accesses.filter(active_q(timezone.now())).select_related(
                 "agency", "user"
             ),
         },
@@ -140,6 +142,67 @@ def case_edit(request: HttpRequest, pk) -> HttpResponse:
         form = CaseEditForm(instance=case, initial={"version": case.version})
     return render(
         request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_access(request: HttpRequest, pk) -> HttpResponse:
+    """Who may see the case, and (for its coordinators) granting an agency access."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    can_change = Need.CHANGE in selectors.case_needs_for_user(user=request.user, case=case)
+    form = CaseAccessGrantForm(request.POST or None) if can_change else None
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                access = services.case_access_grant(
+                    actor=request.user, case=case, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, f"{access.agency}に閲覧権限を付与しました。")
+                return redirect("cases:case_access", pk=case.pk)
+    return render(
+        request,
+        "cases/case_access.html",
+        {
+            "case": case,
+            "form": form,
+            "can_change": can_change,
+            "accesses": case.accesses.select_related("agency", "user", "granted_by").order_by(
+                "revoked_at", "valid_from"
+            ),
+            "revoke_form": CaseAccessRevokeForm(),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def case_access_revoke(request: HttpRequest, pk, access_pk) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    access = selectors.case_access_get_for_user(user=request.user, case=case, pk=access_pk)
+    form = CaseAccessRevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "取消の理由を入力してください。")
+        return redirect("cases:case_access", pk=case.pk)
+    try:
+        services.case_access_revoke(actor=request.user, access=access, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{access.agency or access.user}の閲覧権限を取り消しました。")
+    return redirect("cases:case_access", pk=case.pk)
+
+
+def case_history(request: HttpRequest, pk) -> HttpResponse:
+    """変更履歴: every saved change to the case and its household, as field diffs."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    access_event_record(action=Action.VIEW, request=request, obj=case, page="変更履歴")
+    entries = selectors.case_history_entries(case=case)
+    return render(
+        request, "cases/case_history.html", {"case": case, "page": _page(request, entries)}
     )
 
 

@@ -162,3 +162,9 @@ LOGGING = {
 KASANE_TRUST_X_FORWARDED_FOR = env.bool("KASANE_TRUST_X_FORWARDED_FOR", default=False)
 # How long access-log rows are kept before `purge_access_log` may delete them.
 KASANE_ACCESS_LOG_RETENTION_DAYS = env.int("KASANE_ACCESS_LOG_RETENTION_DAYS", default=365 * 5)
+
+CELERY_BEAT_SCHEDULE = {
+    # Grants with an end date end by themselves: the policy checks dates on every
+    # read, and this re-mirrors the guardian permissions soon after.
+    "case-access-expire": {"task": "cases.tasks.case_access_expire_task", "schedule": 15 * 60},
+}
