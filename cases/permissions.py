@@ -91,6 +91,12 @@ def can_record_consultation(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF)
 
 
+def can_list_case_data(user: User) -> bool:
+    """Lists of cases, consultations and households are for the roles that work cases;
+    for the others they would only ever be empty, so they are refused outright."""
+    return user.is_authenticated and user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF)
+
+
 def can_open_case(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR)
 

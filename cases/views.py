@@ -29,7 +29,13 @@ from .forms import (
     PersonForm,
 )
 from .models import Case, Consultation
-from .permissions import Need, active_q, can_open_case, can_record_consultation
+from .permissions import (
+    Need,
+    active_q,
+    can_list_case_data,
+    can_open_case,
+    can_record_consultation,
+)
 
 
 def _page(request: HttpRequest, queryset):
@@ -69,6 +75,8 @@ CASE_SORTS = {
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
+    if not can_list_case_data(request.user):
+        raise PermissionDenied
     sort = request.GET.get("sort", "number")
     status = request.GET.get("status", "open")
     cases = selectors.cases_visible_to(request.user).select_related(
@@ -249,6 +257,8 @@ def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
 
 
 def consultation_list(request: HttpRequest) -> HttpResponse:
+    if not can_list_case_data(request.user):
+        raise PermissionDenied
     consultations = (
         selectors.consultations_visible_to(request.user)
         .select_related("person", "receiving_agency", "main_issue", "case")
@@ -315,6 +325,8 @@ def intake_form(request: HttpRequest) -> HttpResponse:
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
+    if not can_list_case_data(request.user):
+        raise PermissionDenied
     form = HouseholdSearchForm(request.GET or None)
     if form.is_valid() and form.cleaned_data["q"]:
         households = selectors.household_search(user=request.user, query=form.cleaned_data["q"])

@@ -382,3 +382,19 @@ def test_nested_member_ids_from_another_household_answer_404(
     other = make_consultation(actor=staff_assigned, members=[member_data(given_name="別人")])
     url = reverse("cases:person_edit", args=[case.household_id, other.person_id])
     assert login(coordinator).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["secretariat", "manager", "admin_user"])
+@pytest.mark.parametrize(
+    "url_name", ["cases:case_list", "cases:consultation_list", "cases:household_list"]
+)
+def test_case_lists_are_refused_to_roles_without_case_work(request, login, persona, url_name):
+    assert login(request.getfixturevalue(persona)).get(reverse(url_name)).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "staff_assigned", "staff_unassigned"])
+@pytest.mark.parametrize(
+    "url_name", ["cases:case_list", "cases:consultation_list", "cases:household_list"]
+)
+def test_case_lists_open_for_case_roles(request, login, persona, url_name):
+    assert login(request.getfixturevalue(persona)).get(reverse(url_name)).status_code == 200
