@@ -107,11 +107,22 @@ def case(consultation, coordinator, assigned_agency):
 
 
 @pytest.fixture
-def login(client):
-    """login(user) → a client logged in as that user."""
+def login(client, settings):
+    """login(user) → a client logged in as that user — and, when the second factor is
+    required (as in CI), already verified with a confirmed TOTP device."""
 
     def _login(user):
         client.force_login(user)
+        if settings.KASANE_REQUIRE_MFA:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         return client
 
     return _login

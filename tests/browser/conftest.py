@@ -1,0 +1,159 @@
+"""Playwright (Python, sync API) in headless Debian Chromium against the live server.
+
+Playwright's sync API runs an event loop in the test thread, so Django's
+async-safety check must be relaxed for the ORM calls the tests make there.
+Browser tests use ``live_server``, so a transactional database that is emptied
+after each test. The rows that data migrations seed (the role groups, the issue
+categories) are put back before each browser test by re-running those migration
+functions, and again after each module so that later transactional tests find them.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest
+
+from conftest import chromium_path, require
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Every browser test module uses these marks.
+BROWSER_MARKS = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The data migrations whose rows a flush removes: (module, function).
+SEED_MIGRATIONS = [
+    ("agencies.migrations.0002_roles", "create_roles"),
+    ("cases.migrations.0002_issue_categories_and_search", "seed_categories"),
+]
+
+
+@functools.cache
+def _migration_apps():
+    """The project's model state as the migrations see it (built once)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection, ignore_no_migrations=True).project_state().apps
+
+
+def ensure_migration_seed_data() -> None:
+    """Re-run the (idempotent) data migrations, as after ``migrate``."""
+    apps = _migration_apps()
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_seed_data(transactional_db):
+    ensure_migration_seed_data()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_seed_data_behind(django_db_setup, django_db_blocker):
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        ensure_migration_seed_data()
+        # Opened while Playwright's event loop runs, so not the connection that the
+        # database teardown closes: close it here, or DROP DATABASE finds it open.
+        connections.close_all()
+
+
+# One Playwright and one Chromium per test session, even when another test module
+# imports the ``browser`` fixture (that makes a second fixture definition, and a second
+# sync_playwright() inside the first one's event loop would fail).
+_shared: dict = {"users": 0, "playwright": None, "browser": None}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(chromium_path() is not None, "Debian chromium")
+    if _shared["users"] == 0:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        try:
+            _shared["browser"] = playwright.chromium.launch(
+                executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+            )
+        except Exception:
+            playwright.stop()
+            raise
+        _shared["playwright"] = playwright
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared["browser"].close()
+            _shared["playwright"].stop()
+            _shared.update(playwright=None, browser=None)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login_page(page, live_server, user, password) -> None:
+    """Log in through the real login form and wait for the home page.
+
+    When the second factor is required (as in CI), the user is enrolled like a real
+    one (a confirmed TOTP device) and types the authenticator code on the
+    確認コード page, as staff do after the password.
+    """
+    from django.conf import settings
+
+    device = None
+    if getattr(settings, "KASANE_REQUIRE_MFA", False):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="認証アプリ", confirmed=True)
+    home = f"{live_server.url}/"
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("ユーザー名").fill(user.username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    if device is not None:
+        from tests.accounts.otp import next_totp_code
+
+        # Wait for the answer to the password (not just any load state): the 確認コード
+        # page, or home for a role the second factor is not forced on.
+        page.wait_for_url(lambda url: "/accounts/mfa/verify/" in url or url == home)
+        if "/accounts/mfa/verify/" in page.url:
+            # Computed from the device key; never a step django-otp has already accepted.
+            page.get_by_label("確認コード").fill(next_totp_code(device))
+            page.get_by_role("button", name="確認する").click()
+    page.wait_for_url(home)
+
+
+@pytest.fixture
+def login_as(page, live_server, password):
+    """login_as(user) → the page, logged in as that user."""
+
+    def _login(user):
+        login_page(page, live_server, user, password)
+        return page
+
+    return _login
