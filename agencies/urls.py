@@ -1,9 +1,19 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import accounts, views
+
+account_patterns = [
+    path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("mfa/setup/", accounts.mfa_setup, name="mfa_setup"),
+    path("mfa/verify/", accounts.mfa_verify, name="mfa_verify"),
+    path("mfa/recovery-codes/", accounts.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("session/keepalive/", accounts.session_keepalive, name="session_keepalive"),
+    path("session/status/", accounts.session_status, name="session_status"),
+]
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include((account_patterns, "accounts"))),
     path("healthz/", views.healthz, name="healthz"),
 ]

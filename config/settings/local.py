@@ -11,3 +11,6 @@ KASANE_ALLOW_DEMO_SEED = env.bool("KASANE_ALLOW_DEMO_SEED", default=True)
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The demo runs without a second factor; the login page says so.
+KASANE_REQUIRE_MFA = env.bool("KASANE_REQUIRE_MFA", default=False)

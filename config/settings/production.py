@@ -21,3 +21,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Required in production (DESIGN.md); only an explicit environment value turns it off.
+KASANE_REQUIRE_MFA = env.bool("KASANE_REQUIRE_MFA", default=True)

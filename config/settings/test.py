@@ -19,6 +19,9 @@ CELERY_TASK_ALWAYS_EAGER = not env.bool("KASANE_CELERY_WORKER", default=False)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# CI runs with the second factor on, as production does.
+KASANE_REQUIRE_MFA = env.bool("KASANE_REQUIRE_MFA", default=True)
+
 # The test runner empties tables between transactional tests (TRUNCATE); the
 # append-only triggers of the access log allow that only in maintenance mode.
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
