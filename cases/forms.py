@@ -170,10 +170,11 @@ class ConsultationForm(forms.ModelForm):
             "consent_state": forms.RadioSelect,
             "channel": forms.RadioSelect,
             "consulter": forms.RadioSelect,
-            "summary": forms.Textarea(attrs={"rows": 4}),
-            "wishes": forms.Textarea(attrs={"rows": 2}),
-            "consent_note": forms.Textarea(attrs={"rows": 2}),
-            "outcome_note": forms.Textarea(attrs={"rows": 2}),
+            # data-draft: kept in the browser while typing, so a timeout loses nothing.
+            "summary": forms.Textarea(attrs={"rows": 4, "data-draft": "intake-summary"}),
+            "wishes": forms.Textarea(attrs={"rows": 2, "data-draft": "intake-wishes"}),
+            "consent_note": forms.Textarea(attrs={"rows": 2, "data-draft": "intake-consent"}),
+            "outcome_note": forms.Textarea(attrs={"rows": 2, "data-draft": "intake-outcome"}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -176,8 +176,29 @@ class IntakeFlow:
             main_issue=form.cleaned_data["main_issue"],
         )
 
+    def error_items(self) -> list[tuple[str, str, str]]:
+        """(anchor, label, message) for every field error on the page, for one summary
+        at the top that links to each field — member rows included."""
+        items: list[tuple[str, str, str]] = []
+        forms = [*self._forms(), *(self.members.forms if self.members.is_bound else [])]
+        for form in forms:
+            if not form.is_bound:
+                continue
+            for name, errors in form.errors.items():
+                if name == "__all__":
+                    items.extend(("", "", str(message)) for message in errors)
+                    continue
+                bound = form[name]
+                label = str(bound.label)
+                if form.prefix and form.prefix.startswith("m-"):
+                    number = int(form.prefix.removeprefix("m-")) + 1
+                    label = f"世帯員{number}の{label}"
+                items.extend((f"{bound.auto_id}_error", label, str(m)) for m in errors)
+        return items
+
     def context(self) -> dict:
         return {
+            "error_items": self.error_items(),
             "household": self.household,
             "consultation_form": self.consultation_form,
             "household_form": self.household_form,

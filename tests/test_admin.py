@@ -50,3 +50,11 @@ def test_create_admin_refuses_a_short_password(monkeypatch):
     monkeypatch.setenv("KASANE_ADMIN_PASSWORD", "short")
     with pytest.raises(CommandError, match="短すぎ"):
         call_command("create_admin", username="sysadmin", agency="情報政策課")
+
+
+def test_second_factor_devices_are_not_in_the_admin():
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)

@@ -398,3 +398,13 @@ def test_case_lists_are_refused_to_roles_without_case_work(request, login, perso
 )
 def test_case_lists_open_for_case_roles(request, login, persona, url_name):
     assert login(request.getfixturevalue(persona)).get(reverse(url_name)).status_code == 200
+
+
+def test_the_error_summary_links_to_member_row_errors(login, coordinator):
+    response = login(coordinator).post(
+        reverse("cases:intake_form"), intake_post(**{"m-0-family_name_kana": ""})
+    )
+    content = response.content.decode()
+    assert "入力内容を確認してください" in content
+    assert 'href="#id_m-0-family_name_kana_error"' in content
+    assert "世帯員1のせい（ふりがな）" in content

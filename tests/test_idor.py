@@ -1,0 +1,111 @@
+"""IDOR: ids of another agency's case, and nested ids of another case, answer 404 —
+the same as ids that do not exist — and each refusal is in the access log."""
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+
+from agencies.models import AccessEvent
+from cases import services
+from tests.factories import make_consultation
+
+pytestmark = pytest.mark.django_db
+
+
+def case_scoped_url_names() -> set[str]:
+    """Every URL of the cases app that takes an id (from the resolver, not by hand)."""
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if getattr(pattern, "namespace", None) != "cases":
+            continue
+        for inner in pattern.url_patterns:
+            if isinstance(inner, URLPattern) and inner.pattern.converters:
+                names.add(f"cases:{inner.name}")
+    return names
+
+
+@pytest.fixture
+def own_case(staff_unassigned, coordinator):
+    """A case the unassigned agency does hold (so it is a real user of the system)."""
+    consultation = make_consultation(actor=staff_unassigned)
+    return services.case_open(
+        actor=coordinator,
+        consultation=consultation,
+        subjects=[consultation.person],
+        main_agency=staff_unassigned.agency,
+        lead_coordinator=coordinator,
+    )
+
+
+def foreign_kwargs(case, uncased) -> dict[str, dict]:
+    household = case.household
+    return {
+        "cases:case_detail": {"pk": case.pk},
+        "cases:case_edit": {"pk": case.pk},
+        "cases:case_access": {"pk": case.pk},
+        "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
+        "cases:case_history": {"pk": case.pk},
+        "cases:consultation_detail": {"pk": case.consultations.first().pk},
+        "cases:case_open": {"consultation_pk": uncased.pk},
+        "cases:household_detail": {"pk": household.pk},
+        "cases:household_edit": {"pk": household.pk},
+        "cases:person_add": {"household_pk": household.pk},
+        "cases:person_edit": {"household_pk": household.pk, "pk": household.members.first().pk},
+    }
+
+
+POST_ONLY = {"cases:case_access_revoke"}
+
+
+def test_every_case_scoped_url_is_covered(case, staff_assigned):
+    uncased = make_consultation(actor=staff_assigned)
+    assert set(foreign_kwargs(case, uncased)) == case_scoped_url_names()
+
+
+def test_another_agencys_ids_answer_404_and_are_logged(
+    login, case, own_case, staff_assigned, staff_unassigned
+):
+    uncased = make_consultation(actor=staff_assigned)
+    client = login(staff_unassigned)
+    for name, kwargs in foreign_kwargs(case, uncased).items():
+        url = reverse(name, kwargs=kwargs)
+        response = client.post(url, {"reason": "x"}) if name in POST_ONLY else client.get(url)
+        assert response.status_code == 404, url
+        assert AccessEvent.objects.filter(
+            action=AccessEvent.Action.DENIED, user=staff_unassigned, path=url, status_code=404
+        ).exists(), url
+
+
+def test_nested_ids_of_another_case_answer_404_and_are_logged(
+    login, case, own_case, coordinator, staff_unassigned
+):
+    # The unassigned agency's own case, with ids of objects that belong to the other case.
+    client = login(staff_unassigned)
+    mixed = {
+        "cases:person_edit": {
+            "household_pk": own_case.household_id,
+            "pk": case.household.members.first().pk,
+        },
+    }
+    for name, kwargs in mixed.items():
+        url = reverse(name, kwargs=kwargs)
+        assert client.get(url).status_code == 404, url
+        assert AccessEvent.objects.filter(action=AccessEvent.Action.DENIED, path=url).exists()
+    # A coordinator who may change both cases still cannot revoke one case's grant
+    # through the other case's URL.
+    url = reverse(
+        "cases:case_access_revoke",
+        kwargs={"pk": own_case.pk, "access_pk": case.accesses.first().pk},
+    )
+    assert login(coordinator).post(url, {"reason": "x"}).status_code == 404
+    assert AccessEvent.objects.filter(action=AccessEvent.Action.DENIED, path=url).exists()
+
+
+def test_intake_for_another_agencys_household_is_404_and_logged(login, case, staff_unassigned):
+    url = reverse("cases:intake_form") + f"?household={case.household_id}"
+    assert login(staff_unassigned).get(url).status_code == 404
+    assert AccessEvent.objects.filter(action=AccessEvent.Action.DENIED, path=url).exists()
+
+
+def test_the_owner_side_still_works(login, case, own_case, staff_unassigned):
+    url = reverse("cases:case_detail", args=[own_case.pk])
+    assert login(staff_unassigned).get(url).status_code == 200

@@ -1,0 +1,152 @@
+"""The URL × role permission matrix (DESIGN.md "Deny by default").
+
+Every URL name the project routes must have a row here — a new URL without one fails
+`test_every_routed_url_has_a_row`. Each row gives the status each persona gets.
+Personas: anonymous, coordinator, staff of the assigned agency, staff of an
+unassigned agency, secretariat, manager, admin. 404 means "invisible, as if it did
+not exist"; 403 "visible or known, but not allowed".
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cases import services
+from tests.factories import make_consultation
+from tests.test_url_protection import routed_urls
+
+PERSONAS = (
+    "anonymous",
+    "coordinator",
+    "staff_assigned",
+    "staff_unassigned",
+    "secretariat",
+    "manager",
+    "admin_user",
+)
+LOGIN = 302  # anonymous: redirected to the login page
+
+# url name                        method  anon   coord assigned unassigned secr  mgr   admin
+MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
+    "home":                         ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "login":                        ("GET",  (200,   302, 302, 302, 302, 302, 302)),
+    "logout":                       ("POST", (LOGIN, 302, 302, 302, 302, 302, 302)),
+    "healthz":                      ("GET",  (200,   200, 200, 200, 200, 200, 200)),
+    "accounts:password_change":     ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    # The personas are signed in with a verified second factor: setup and verify
+    # send them on; the recovery-code page is theirs.
+    "accounts:mfa_setup":           ("GET",  (LOGIN, 302, 302, 302, 302, 302, 302)),
+    "accounts:mfa_verify":          ("GET",  (LOGIN, 302, 302, 302, 302, 302, 302)),
+    "accounts:mfa_recovery_codes":  ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "accounts:session_keepalive":   ("POST", (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "accounts:session_status":      ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "cases:case_list":              ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:consultation_list":      ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:household_list":         ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:intake_start":           ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:intake_form":            ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:case_detail":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:case_edit":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:case_access":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:case_access_revoke":     ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "cases:case_history":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:consultation_detail":    ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:case_open":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:household_detail":       ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:household_edit":         ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:person_add":             ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:person_edit":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "staff:list":                   ("GET",  (LOGIN, 403, 403, 403, 403, 403, 200)),
+    "staff:transfer":               ("GET",  (LOGIN, 403, 403, 403, 403, 403, 200)),
+    "staff:handover":               ("GET",  (LOGIN, 200, 403, 403, 403, 403, 200)),
+}  # fmt: skip
+
+# The Django admin (master data only) is one row for its whole namespace: only the
+# admin role (is_staff) gets in. Others are sent to /admin/login/, which answers
+# 403 to a signed-in user (and sends anonymous visitors to the one login page).
+ADMIN_NAMESPACE_ROW = (LOGIN, 403, 403, 403, 403, 403, None)  # None: any status below 500
+
+
+def test_every_routed_url_has_a_row():
+    from django.urls import resolve
+
+    names = {resolve(url).view_name for url in routed_urls()}
+    missing = {n for n in names if not n.startswith("admin:")} - set(MATRIX)
+    assert not missing, f"URLs without a row in the permission matrix: {sorted(missing)}"
+    assert not set(MATRIX) - names, "rows for URLs that no longer exist"
+
+
+@pytest.fixture
+def objects(case, consultation, staff_assigned, coordinator):
+    """Sample kwargs per URL name: the assigned agency's case and its nested objects."""
+    uncased = make_consultation(actor=staff_assigned)
+    return {
+        "cases:case_detail": {"pk": case.pk},
+        "cases:case_edit": {"pk": case.pk},
+        "cases:case_access": {"pk": case.pk},
+        "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
+        "cases:case_history": {"pk": case.pk},
+        "cases:consultation_detail": {"pk": consultation.pk},
+        "cases:case_open": {"consultation_pk": uncased.pk},
+        "cases:household_detail": {"pk": case.household_id},
+        "cases:household_edit": {"pk": case.household_id},
+        "cases:person_add": {"household_pk": case.household_id},
+        "cases:person_edit": {
+            "household_pk": case.household_id,
+            "pk": case.household.members.first().pk,
+        },
+        "staff:transfer": {"pk": staff_assigned.pk},
+        "staff:handover": {"pk": coordinator.pk},
+    }
+
+
+def _client_for(persona, request, client, login):
+    if persona == "anonymous":
+        return client
+    return login(request.getfixturevalue(persona))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_matrix(request, client, login, objects, persona, url_name):
+    method, expected = MATRIX[url_name]
+    url = reverse(url_name, kwargs=objects.get(url_name, {}))
+    http = _client_for(persona, request, client, login)
+    response = http.post(url) if method == "POST" else http.get(url)
+    want = expected[PERSONAS.index(persona)]
+    assert response.status_code == want, f"{persona} {method} {url}"
+    if persona == "anonymous" and want == LOGIN and url_name != "login":
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_admin_namespace(request, client, login, persona):
+    http = _client_for(persona, request, client, login)
+    want = ADMIN_NAMESPACE_ROW[PERSONAS.index(persona)]
+    for url in sorted({u for u in routed_urls() if u.startswith("/admin/")}):
+        response = http.get(url, follow=True)
+        if want is None:
+            assert response.status_code < 500, url
+        else:
+            assert response.status_code == (200 if want == LOGIN else want), f"{persona} {url}"
+            assert response.redirect_chain or url == "/admin/login/" or want == 403, url
+            if want == LOGIN:
+                assert response.redirect_chain[-1][0].startswith(reverse("login")), url
+
+
+@pytest.mark.django_db
+def test_an_unassigned_agency_sees_its_own_case(login, staff_unassigned, coordinator):
+    """The other side of the 404 rows: the unassigned agency does see a case it holds."""
+    own = make_consultation(actor=staff_unassigned)
+    case = services.case_open(
+        actor=coordinator,
+        consultation=own,
+        subjects=[own.person],
+        main_agency=staff_unassigned.agency,
+        lead_coordinator=coordinator,
+    )
+    response = login(staff_unassigned).get(reverse("cases:case_detail", args=[case.pk]))
+    assert response.status_code == 200
