@@ -7,6 +7,8 @@ agency that received the consultation (assigned), staff of another agency
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import shutil
 
@@ -42,6 +44,43 @@ def require_postgres() -> None:
 
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+# Data migrations whose rows a transactional test's flush removes: (module, function).
+SEED_MIGRATIONS = [
+    ("agencies.migrations.0002_roles", "create_roles"),
+    ("cases.migrations.0002_issue_categories_and_search", "seed_categories"),
+]
+
+
+@functools.cache
+def _migration_apps():
+    """The project's model state as the migrations see it (built once)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection, ignore_no_migrations=True).project_state().apps
+
+
+def ensure_migration_seed_data() -> None:
+    """Re-run the (idempotent) data migrations, as after ``migrate``."""
+    apps = _migration_apps()
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_seed_data(request):
+    """A transactional test (live server, real worker, concurrency) starts from a
+    database the previous one flushed: put back what the data migrations created."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in (
+        request.fixturenames
+    )
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_migration_seed_data()
 
 
 @pytest.fixture

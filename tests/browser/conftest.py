@@ -10,8 +10,6 @@ functions, and again after each module so that later transactional tests find th
 
 from __future__ import annotations
 
-import functools
-import importlib
 import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -33,33 +31,6 @@ CHROMIUM_ARGS = [
 # Every browser test module uses these marks.
 BROWSER_MARKS = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The data migrations whose rows a flush removes: (module, function).
-SEED_MIGRATIONS = [
-    ("agencies.migrations.0002_roles", "create_roles"),
-    ("cases.migrations.0002_issue_categories_and_search", "seed_categories"),
-]
-
-
-@functools.cache
-def _migration_apps():
-    """The project's model state as the migrations see it (built once)."""
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    return MigrationLoader(connection, ignore_no_migrations=True).project_state().apps
-
-
-def ensure_migration_seed_data() -> None:
-    """Re-run the (idempotent) data migrations, as after ``migrate``."""
-    apps = _migration_apps()
-    for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _migration_seed_data(transactional_db):
-    ensure_migration_seed_data()
-
 
 @pytest.fixture(scope="module", autouse=True)
 def _leave_seed_data_behind(django_db_setup, django_db_blocker):
@@ -67,7 +38,6 @@ def _leave_seed_data_behind(django_db_setup, django_db_blocker):
     from django.db import connections
 
     with django_db_blocker.unblock():
-        ensure_migration_seed_data()
         # Opened while Playwright's event loop runs, so not the connection that the
         # database teardown closes: close it here, or DROP DATABASE finds it open.
         connections.close_all()

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 — `page` is a fixture imported from tests/browser/conftest.py
 """In Chromium: second-factor setup by QR page, the timeout warning with 延長, drafts
 that survive a timeout, and axe on the account pages."""
 
@@ -17,17 +16,7 @@ from playwright.sync_api import Page, expect
 
 from agencies.accounts import LAST_ACTIVITY_SESSION_KEY
 from tests.accounts.otp import next_totp_code
-
-# The browser fixtures live in tests/browser/conftest.py; importing them here makes them
-# fixtures of this module (pytest finds fixtures by module attribute), hence F811 below.
-from tests.browser.conftest import (  # noqa: F401
-    BROWSER_MARKS,
-    _leave_seed_data_behind,
-    _migration_seed_data,
-    browser,
-    login_page,
-    page,
-)
+from tests.browser.conftest import BROWSER_MARKS, login_page
 
 pytestmark = BROWSER_MARKS
 
