@@ -343,6 +343,9 @@ class CaseAccess(models.Model):
         COLLABORATION = "collaboration", "多機関協働"
         # An agency the coordinators bring into the 多機関協働 of this case.
         COLLABORATION_PARTNER = "partner", "多機関協働（参加機関）"
+        CONSENT = "consent", "同意"
+        SUPPORT_MEETING = "support_meeting", "支援会議"
+        EMERGENCY = "emergency", "法令に基づく／生命・身体の保護"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
     agency = models.ForeignKey(
@@ -363,6 +366,26 @@ class CaseAccess(models.Model):
     )
     basis = models.CharField("根拠", max_length=30, choices=Basis.choices)
     reason = models.CharField("付与の理由", max_length=200, blank=True)
+    # The record a grant rests on, when it rests on one (a consent, a pledge, an
+    # approved emergency request); revoking that record revokes the grant.
+    consent = models.ForeignKey(
+        "consent.Consent",
+        verbose_name="同意",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_accesses",
+    )
+    source_type = models.CharField("根拠となる記録の種類", max_length=50, blank=True)
+    source_id = models.CharField("根拠となる記録のID", max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認した職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="付与した職員",
@@ -404,6 +427,8 @@ class CaseEvent(models.Model):
         MEMBER_ADDED = "member_added", "世帯員を追加"
         MEMBER_UPDATED = "member_updated", "世帯員の情報を更新"
         HANDED_OVER = "handed_over", "担当調整役の引継ぎ"
+        CONSENT_RECORDED = "consent_recorded", "同意を記録"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)

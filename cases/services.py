@@ -428,6 +428,9 @@ def case_open(
             basis=CaseAccess.Basis.RECEIVING_AGENCY,
             at=now,
         )
+    from consent.services import consent_access_sync_for_case
+
+    consent_access_sync_for_case(actor=actor, case=case)
     return case
 
 

@@ -1,0 +1,119 @@
+"""Reads about consent, and the checks the meeting gates ask of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from cases.models import Case, Person
+from cases.selectors import households_visible_to
+from config.japanese import format_wareki
+
+from .models import Consent
+
+PURPOSES = Consent.Purpose
+
+
+def consents_visible_to(user: User) -> QuerySet[Consent]:
+    """A consent is seen by whoever sees the person's household."""
+    return Consent.objects.filter(person__household__in=households_visible_to(user))
+
+
+def person_consent_state(*, person: Person, on: dt.date | None = None) -> dict[str, str]:
+    """Per purpose: 有効 / 期限切れ / 撤回 / なし on ``on`` (default: today in Tokyo).
+
+    The best state wins: one valid consent for a purpose is enough."""
+    day = on or timezone.localdate()
+    rank = {
+        Consent.State.VALID: 0,
+        Consent.State.NOT_YET: 1,
+        Consent.State.EXPIRED: 2,
+        Consent.State.WITHDRAWN: 3,
+    }
+    result = {purpose: Consent.State.NONE for purpose in PURPOSES.values}
+    for consent in person.consents.all():
+        state = consent.state_on(day)
+        for purpose in consent.purposes:
+            current = result[purpose]
+            if current == Consent.State.NONE or rank[state] < rank[current]:
+                result[purpose] = state
+    return result
+
+
+def case_consent_state(*, case: Case, on: dt.date | None = None) -> list[tuple[Person, dict]]:
+    return [
+        (person, person_consent_state(person=person, on=on))
+        for person in case.subjects.order_by("created_at").prefetch_related("consents")
+    ]
+
+
+def consents_expiring(*, user: User, within_days: int = 30) -> QuerySet[Consent]:
+    """Valid consents whose end date falls within the next ``within_days`` days."""
+    today = timezone.localdate()
+    return (
+        consents_visible_to(user)
+        .filter(
+            valid_until__gte=today,
+            valid_until__lte=today + dt.timedelta(days=within_days),
+            withdrawn_on__isnull=True,
+            obtained_on__lte=today,
+        )
+        .select_related("person", "person__household")
+        .order_by("valid_until")
+    )
+
+
+def meeting_consent_problems(
+    *, case: Case, meeting_date: dt.date, attending_agencies: Iterable[Agency]
+) -> list[str]:
+    """Gate 1: why ``case`` may not be discussed at a 重層的支援会議 on ``meeting_date``
+    with these agencies attending — empty when it may.
+
+    Every subject person needs one consent valid on that date whose purposes include
+    重層的支援会議での協議 and whose agency scope covers every attending agency."""
+    agencies = {agency.pk: agency for agency in attending_agencies}
+    problems: list[str] = []
+    subjects = list(case.subjects.order_by("created_at"))
+    if not subjects:
+        return [f"事例 {case.number} には対象者が登録されていません。"]
+    date_text = format_wareki(meeting_date)
+    for person in subjects:
+        candidates = [
+            c
+            for c in person.consents.prefetch_related("agencies")
+            if c.purpose_meeting and c.is_valid_on(meeting_date)
+        ]
+        if not candidates:
+            states = {c.state_on(meeting_date) for c in person.consents.all() if c.purpose_meeting}
+            if Consent.State.WITHDRAWN in states:
+                why = "同意が撤回されています"
+            elif Consent.State.EXPIRED in states:
+                why = "同意の有効期限が切れています"
+            elif Consent.State.NOT_YET in states:
+                why = "同意を得た日が会議の日より後です"
+            else:
+                why = "「重層的支援会議での協議」への同意が記録されていません"
+            problems.append(
+                f"{person.full_name}さん：{date_text}の時点で{why}（重層的支援会議には"
+                "対象者全員の有効な同意が必要です）。"
+            )
+            continue
+        covered = any(
+            set(agencies) <= {a.pk for a in consent.agencies.all()} for consent in candidates
+        )
+        if not covered:
+            best = max(
+                candidates, key=lambda c: len(set(agencies) & {a.pk for a in c.agencies.all()})
+            )
+            missing = [
+                agencies[pk].name for pk in set(agencies) - {a.pk for a in best.agencies.all()}
+            ]
+            problems.append(
+                f"{person.full_name}さん：同意の範囲に出席機関「{'」「'.join(sorted(missing))}」が"
+                f"含まれていません（{date_text}の会議。同意の範囲外の機関には共有できません）。"
+            )
+    return problems
