@@ -34,7 +34,7 @@ class CaseDataDeniedLogMiddleware:
     """Every refused attempt at case data (404 or 403 raised under the case URLs) is
     written to the access log — the view ids of another agency's case included."""
 
-    CASE_NAMESPACES = frozenset({"cases"})
+    CASE_NAMESPACES = frozenset({"cases", "consent", "meetings"})
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -30,6 +30,10 @@ AGENCY_BASIS_ROLES: dict[str, frozenset[Role]] = {
     Basis.RECEIVING_AGENCY: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
     Basis.COLLABORATION: frozenset({Role.COORDINATOR}),
     Basis.COLLABORATION_PARTNER: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
+    # 同意: the whole agency the consent's scope names, while the consent is valid.
+    Basis.CONSENT: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
+    Basis.EMERGENCY: frozenset({Role.COORDINATOR, Role.AGENCY_STAFF}),
+    # 支援会議 grants are user-level (the pledged members only), never agency-wide.
 }
 
 # Which bases let a holder change the case (status, 主担当, members) rather than only read it.

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", case_views.home, name="home"),
     path("", include("agencies.urls")),
     path("", include("cases.urls")),
+    path("", include("consent.urls")),
     path("staff/", include("agencies.staff_urls")),
     path("admin/", admin.site.urls),
 ]

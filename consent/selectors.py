@@ -117,3 +117,13 @@ def meeting_consent_problems(
                 f"含まれていません（{date_text}の会議。同意の範囲外の機関には共有できません）。"
             )
     return problems
+
+
+def consent_get_for_user(*, user: User, person: Person, pk) -> Consent:
+    """A consent, reached through a person the user already passed the check for."""
+    from django.http import Http404
+
+    try:
+        return person.consents.prefetch_related("agencies").get(pk=pk)
+    except (Consent.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc

@@ -15,11 +15,12 @@ def case_scoped_url_names() -> set[str]:
     """Every URL of the cases app that takes an id (from the resolver, not by hand)."""
     names = set()
     for pattern in get_resolver().url_patterns:
-        if getattr(pattern, "namespace", None) != "cases":
+        namespace = getattr(pattern, "namespace", None)
+        if namespace not in {"cases", "consent"}:
             continue
         for inner in pattern.url_patterns:
             if isinstance(inner, URLPattern) and inner.pattern.converters:
-                names.add(f"cases:{inner.name}")
+                names.add(f"{namespace}:{inner.name}")
     return names
 
 
@@ -36,9 +37,39 @@ def own_case(staff_unassigned, coordinator):
     )
 
 
+def _consent(case, actor):
+    from django.utils import timezone
+
+    from consent.services import consent_record
+
+    return consent_record(
+        actor=actor,
+        person=case.subjects.get(),
+        data={
+            "purpose_sharing": False,
+            "purpose_meeting": True,
+            "purpose_plan": False,
+            "method": "written",
+            "witness": "",
+            "obtained_on": timezone.localdate(),
+            "valid_until": None,
+            "given_by": "self",
+            "proxy_name": "",
+        },
+        agencies=[actor.agency],
+    )
+
+
 def foreign_kwargs(case, uncased) -> dict[str, dict]:
     household = case.household
+    person = case.subjects.get()
+    consent = person.consents.first() or _consent(case, case.lead_coordinator)
+    member = {"household_pk": household.pk, "person_pk": person.pk}
     return {
+        "consent:person_consents": member,
+        "consent:consent_new": member,
+        "consent:consent_withdraw": {**member, "pk": consent.pk},
+        "consent:consent_document": {**member, "pk": consent.pk},
         "cases:case_detail": {"pk": case.pk},
         "cases:case_edit": {"pk": case.pk},
         "cases:case_access": {"pk": case.pk},
@@ -80,10 +111,21 @@ def test_nested_ids_of_another_case_answer_404_and_are_logged(
 ):
     # The unassigned agency's own case, with ids of objects that belong to the other case.
     client = login(staff_unassigned)
+    foreign_consent = _consent(case, coordinator)
+    own_person = own_case.subjects.get()
     mixed = {
         "cases:person_edit": {
             "household_pk": own_case.household_id,
             "pk": case.household.members.first().pk,
+        },
+        "consent:consent_withdraw": {
+            "household_pk": own_case.household_id,
+            "person_pk": own_person.pk,
+            "pk": foreign_consent.pk,
+        },
+        "consent:person_consents": {
+            "household_pk": own_case.household_id,
+            "person_pk": case.subjects.get().pk,
         },
     }
     for name, kwargs in mixed.items():

@@ -57,6 +57,11 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:household_edit":         ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:person_add":             ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:person_edit":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "consent:person_consents":      ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "consent:consent_new":          ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "consent:consent_withdraw":     ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "consent:consent_document":     ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "consent:consents_expiring":    ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     "staff:list":                   ("GET",  (LOGIN, 403, 403, 403, 403, 403, 200)),
     "staff:transfer":               ("GET",  (LOGIN, 403, 403, 403, 403, 403, 200)),
     "staff:handover":               ("GET",  (LOGIN, 200, 403, 403, 403, 403, 200)),
@@ -77,10 +82,46 @@ def test_every_routed_url_has_a_row():
     assert not set(MATRIX) - names, "rows for URLs that no longer exist"
 
 
+def consent_objects(case, coordinator) -> dict[str, dict]:
+    """A consent with a scanned document, for the consent URLs."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from consent.services import consent_record
+
+    person = case.subjects.get()
+    consent = consent_record(
+        actor=coordinator,
+        person=person,
+        data={
+            "purpose_sharing": False,
+            "purpose_meeting": True,
+            "purpose_plan": False,
+            "method": "written",
+            "witness": "",
+            "obtained_on": timezone.localdate(),
+            "valid_until": None,
+            "given_by": "self",
+            "proxy_name": "",
+        },
+        agencies=[coordinator.agency],
+        document=SimpleUploadedFile("scan.pdf", b"%PDF-1.7 test"),
+    )
+    member = {"household_pk": case.household_id, "person_pk": person.pk}
+    return {
+        "consent:person_consents": member,
+        "consent:consent_new": member,
+        "consent:consent_withdraw": {**member, "pk": consent.pk},
+        "consent:consent_document": {**member, "pk": consent.pk},
+    }
+
+
 @pytest.fixture
-def objects(case, consultation, staff_assigned, coordinator):
+def objects(case, consultation, staff_assigned, coordinator, settings, tmp_path):
     """Sample kwargs per URL name: the assigned agency's case and its nested objects."""
+    settings.KASANE_PRIVATE_ROOT = tmp_path
     uncased = make_consultation(actor=staff_assigned)
+    consent_kwargs = consent_objects(case, coordinator)
     return {
         "cases:case_detail": {"pk": case.pk},
         "cases:case_edit": {"pk": case.pk},
@@ -96,6 +137,7 @@ def objects(case, consultation, staff_assigned, coordinator):
             "household_pk": case.household_id,
             "pk": case.household.members.first().pk,
         },
+        **consent_kwargs,
         "staff:transfer": {"pk": staff_assigned.pk},
         "staff:handover": {"pk": coordinator.pk},
     }

@@ -1,0 +1,130 @@
+"""Thin views: access helper → form → service → redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from agencies.audit import Action, access_event_record
+from agencies.roles import Role
+from cases import selectors as case_selectors
+from cases.permissions import Need
+
+from . import selectors, services
+from .forms import ConsentForm, ConsentWithdrawForm
+
+
+def _person(request, household_pk, person_pk, need=Need.VIEW):
+    household = case_selectors.household_get_for_user(user=request.user, pk=household_pk, need=need)
+    person = case_selectors.person_get_for_user(
+        user=request.user, household=household, pk=person_pk
+    )
+    return household, person
+
+
+def person_consents(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
+    household, person = _person(request, household_pk, person_pk)
+    access_event_record(action=Action.VIEW, request=request, obj=person, page="同意")
+    return render(
+        request,
+        "consent/person_consents.html",
+        {
+            "household": household,
+            "person": person,
+            "consents": person.consents.prefetch_related("agencies").select_related(
+                "obtained_by", "withdrawn_by"
+            ),
+            "state": selectors.person_consent_state(person=person),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
+    household, person = _person(request, household_pk, person_pk, need=Need.CHANGE)
+    form = ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(
+                actor=request.user,
+                person=person,
+                data=form.service_data(),
+                agencies=list(form.cleaned_data["agencies"]),
+                document=form.cleaned_data.get("document"),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{person.full_name}さんの同意を記録しました。")
+            return redirect(
+                "consent:person_consents", household_pk=household.pk, person_pk=person.pk
+            )
+    return render(
+        request,
+        "consent/consent_form.html",
+        {"household": household, "person": person, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, household_pk, person_pk, pk) -> HttpResponse:
+    household, person = _person(request, household_pk, person_pk, need=Need.CHANGE)
+    consent = selectors.consent_get_for_user(user=request.user, person=person, pk=pk)
+    form = ConsentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoked = services.consent_withdraw(
+                actor=request.user, consent=consent, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "同意の撤回を記録しました。"
+                f"この同意を根拠とした閲覧権限 {len(revoked)} 件を取り消しました。",
+            )
+            return redirect(
+                "consent:person_consents", household_pk=household.pk, person_pk=person.pk
+            )
+    return render(
+        request,
+        "consent/consent_withdraw.html",
+        {"household": household, "person": person, "consent": consent, "form": form},
+    )
+
+
+def consent_document(request: HttpRequest, household_pk, person_pk, pk) -> FileResponse:
+    _household, person = _person(request, household_pk, person_pk)
+    consent = selectors.consent_get_for_user(user=request.user, person=person, pk=pk)
+    if not consent.document:
+        raise Http404
+    access_event_record(action=Action.DOWNLOAD, request=request, obj=consent, file="同意書")
+    suffix = consent.document.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        consent.document.open("rb"),
+        content_type=consent.document_content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"同意書_{person.family_name}_{consent.obtained_on:%Y%m%d}.{suffix}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def consents_expiring(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    return render(
+        request,
+        "consent/consents_expiring.html",
+        {"consents": selectors.consents_expiring(user=request.user)},
+    )
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
