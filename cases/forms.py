@@ -10,7 +10,7 @@ from agencies.models import Agency, User
 from agencies.roles import Role
 
 from .fields import JapaneseDateField, combine_tokyo
-from .models import Case, Consultation, Household, IssueCategory, Person
+from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
 
 KANA_RE = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f\s\u3000ー・=＝]+$")
 
@@ -338,3 +338,28 @@ class CaseAccessGrantForm(forms.Form):
 
 class CaseAccessRevokeForm(forms.Form):
     reason = forms.CharField(label="取消の理由", max_length=200)
+
+
+class EmergencyAccessForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label="提供先の機関",
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label="選んでください",
+    )
+    legal_basis = forms.ChoiceField(
+        label="根拠（個人情報保護法69条）",
+        choices=EmergencyAccessRequest.LegalBasis.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label="理由（具体的に）", widget=forms.Textarea(attrs={"rows": 3}))
+    days = forms.IntegerField(
+        label="期間（日数）",
+        min_value=1,
+        max_value=EmergencyAccessRequest.MAX_DAYS,
+        initial=7,
+        help_text="最長14日。期間が過ぎると自動で閲覧できなくなります。",
+        error_messages={
+            "max_value": "期間は14日以内にしてください。",
+            "min_value": "期間は1日以上にしてください。",
+        },
+    )

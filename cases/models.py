@@ -429,6 +429,7 @@ class CaseEvent(models.Model):
         HANDED_OVER = "handed_over", "担当調整役の引継ぎ"
         CONSENT_RECORDED = "consent_recorded", "同意を記録"
         CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
+        EMERGENCY_REQUESTED = "emergency_requested", "緊急時の提供を申請"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
@@ -448,3 +449,68 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()}"
+
+
+class EmergencyAccessRequest(models.Model):
+    """An emergency provision to an agency under 個人情報保護法69条 (法令に基づく場合 /
+    人の生命・身体の保護): asked for with a reason, approved by a second coordinator,
+    and ending by itself within 14 days."""
+
+    class LegalBasis(models.TextChoices):
+        LAW = "law", "法令に基づく場合"
+        LIFE = "life", "人の生命・身体・財産の保護のために必要な場合"
+
+    MAX_DAYS = 14
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="emergency_requests")
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name="提供先の機関", on_delete=models.PROTECT, related_name="+"
+    )
+    legal_basis = models.CharField("根拠", max_length=10, choices=LegalBasis.choices)
+    reason = models.TextField("理由（具体的に）")
+    days = models.PositiveSmallIntegerField("期間（日数）", default=7)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申請した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("申請日時")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認した職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    access = models.OneToOneField(
+        CaseAccess,
+        verbose_name="付与した閲覧権限",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="emergency_request",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "緊急時の提供（承認申請）"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=1) & Q(days__lte=14), name="emergency_access_max_14_days"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by")),
+                name="emergency_access_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.agency}（{self.get_legal_basis_display()}）"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.approved_at is None

@@ -12,7 +12,7 @@ from agencies.models import User
 from agencies.roles import Role
 from config.japanese import normalize_address, normalize_kana, normalize_phone, normalize_text
 
-from .models import Case, CaseAccess, Consultation, Household, Person
+from .models import Case, CaseAccess, Consultation, EmergencyAccessRequest, Household, Person
 from .permissions import (
     Need,
     access_rows_for,
@@ -176,6 +176,13 @@ def case_access_get_for_user(*, user: User, case: Case, pk) -> CaseAccess:
     try:
         return case.accesses.select_related("agency", "user").get(pk=pk)
     except (CaseAccess.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def emergency_request_get_for_user(*, user: User, case: Case, pk) -> EmergencyAccessRequest:
+    try:
+        return case.emergency_requests.select_related("agency").get(pk=pk)
+    except (EmergencyAccessRequest.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 

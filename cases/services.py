@@ -30,8 +30,10 @@ from . import events
 from .models import (
     Case,
     CaseAccess,
+    CaseEvent,
     CaseNumberCounter,
     Consultation,
+    EmergencyAccessRequest,
     Household,
     IssueCategory,
     Person,
@@ -658,3 +660,79 @@ def coordinator_handover(*, actor: User, leaving: User, successor: User, reason:
         case_permissions_sync(case=case)
         count += 1
     return count
+
+
+# ---------------------------------------------------------------------------
+# Emergency provision (個人情報保護法69条): two coordinators, at most 14 days
+
+
+@transaction.atomic
+def emergency_access_request(
+    *, actor: User, case: Case, agency: Agency, legal_basis: str, reason: str, days: int
+) -> EmergencyAccessRequest:
+    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
+        raise PermissionDenied
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "緊急に提供する理由を具体的に入力してください。"
+    if not 1 <= days <= EmergencyAccessRequest.MAX_DAYS:
+        errors["days"] = "期間は1日から14日までです。"
+    if errors:
+        raise ValidationError(errors)
+    request = EmergencyAccessRequest(
+        case=case,
+        agency=agency,
+        legal_basis=legal_basis,
+        reason=reason.strip(),
+        days=days,
+        requested_by=actor,
+        requested_at=timezone.now(),
+    )
+    _save(request, actor=actor, reason="緊急時の提供を申請")
+    CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.EMERGENCY_REQUESTED,
+        message=(
+            f"{agency}への緊急時の提供を申請しました（{request.get_legal_basis_display()}、"
+            f"{days}日間）。理由: {request.reason}"
+        )[:300],
+        parameters={"request_id": request.pk},
+    )
+    return request
+
+
+@transaction.atomic
+def emergency_access_approve(*, actor: User, request: EmergencyAccessRequest) -> CaseAccess:
+    """The second coordinator's approval opens the case to the agency for the days asked."""
+    case = request.case
+    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
+        raise PermissionDenied
+    request = EmergencyAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if not request.is_pending:
+        raise ValidationError("この申請はすでに承認されています。")
+    if request.requested_by_id == actor.pk:
+        raise ValidationError("申請した本人は承認できません。別の調整役が承認してください。")
+    now = timezone.now()
+    access = CaseAccess(
+        case=case,
+        agency=request.agency,
+        basis=CaseAccess.Basis.EMERGENCY,
+        reason=f"{request.get_legal_basis_display()}: {request.reason}"[:200],
+        granted_by=request.requested_by,
+        approved_by=actor,
+        valid_from=now,
+        valid_until=now + dt.timedelta(days=request.days),
+        source_type="cases.emergencyaccessrequest",
+        source_id=str(request.pk),
+    )
+    _save(access, actor=actor, reason="緊急時の提供を承認")
+    request.approved_by = actor
+    request.approved_at = now
+    request.access = access
+    _save(request, actor=actor, reason="承認", fields=["approved_by", "approved_at", "access"])
+    events.access_granted_event(
+        case=case, actor=actor, agency=request.agency, basis_label=access.get_basis_display()
+    )
+    case_permissions_sync(case=case)
+    return access

@@ -15,6 +15,12 @@ urlpatterns = [
         name="case_access_revoke",
     ),
     path("cases/<uuid:pk>/history/", views.case_history, name="case_history"),
+    path("cases/<uuid:pk>/emergency/", views.emergency_request, name="emergency_request"),
+    path(
+        "cases/<uuid:pk>/emergency/<int:request_pk>/approve/",
+        views.emergency_approve,
+        name="emergency_approve",
+    ),
     path("consultations/", views.consultation_list, name="consultation_list"),
     path("consultations/new/", views.intake_start, name="intake_start"),
     path("consultations/new/form/", views.intake_form, name="intake_form"),

@@ -24,6 +24,7 @@ from .forms import (
     CaseAccessRevokeForm,
     CaseEditForm,
     CaseOpenForm,
+    EmergencyAccessForm,
     HouseholdEditForm,
     HouseholdSearchForm,
     PersonEditForm,
@@ -185,8 +186,55 @@ def case_access(request: HttpRequest, pk) -> HttpResponse:
                 "revoked_at", "valid_from"
             ),
             "revoke_form": CaseAccessRevokeForm(),
+            "emergency_form": EmergencyAccessForm(prefix="e") if can_change else None,
+            "emergency_requests": case.emergency_requests.select_related(
+                "agency", "requested_by", "approved_by"
+            ),
         },
     )
+
+
+@require_http_methods(["POST"])
+def emergency_request(request: HttpRequest, pk) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    form = EmergencyAccessForm(request.POST, prefix="e")
+    if form.is_valid():
+        try:
+            services.emergency_access_request(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, "緊急時の提供を申請しました。別の調整役の承認で有効になります。"
+            )
+    else:
+        messages.error(
+            request,
+            "緊急時の提供の申請："
+            + " ".join(
+                f"{form.fields[name].label}：{' '.join(errors)}"
+                for name, errors in form.errors.items()
+            ),
+        )
+    return redirect("cases:case_access", pk=case.pk)
+
+
+@require_http_methods(["POST"])
+def emergency_approve(request: HttpRequest, pk, request_pk) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    emergency = selectors.emergency_request_get_for_user(
+        user=request.user, case=case, pk=request_pk
+    )
+    try:
+        access = services.emergency_access_approve(actor=request.user, request=emergency)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"承認しました。{access.agency}は{access.valid_until:%Y-%m-%d}まで閲覧できます。",
+        )
+    return redirect("cases:case_access", pk=case.pk)
 
 
 @require_http_methods(["POST"])

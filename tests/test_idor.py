@@ -64,6 +64,14 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
     household = case.household
     person = case.subjects.get()
     consent = person.consents.first() or _consent(case, case.lead_coordinator)
+    emergency = case.emergency_requests.first() or services.emergency_access_request(
+        actor=case.lead_coordinator,
+        case=case,
+        agency=case.main_agency,
+        legal_basis="law",
+        reason="照会",
+        days=1,
+    )
     member = {"household_pk": household.pk, "person_pk": person.pk}
     return {
         "consent:person_consents": member,
@@ -75,6 +83,8 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
         "cases:case_history": {"pk": case.pk},
+        "cases:emergency_request": {"pk": case.pk},
+        "cases:emergency_approve": {"pk": case.pk, "request_pk": emergency.pk},
         "cases:consultation_detail": {"pk": case.consultations.first().pk},
         "cases:case_open": {"consultation_pk": uncased.pk},
         "cases:household_detail": {"pk": household.pk},
@@ -84,7 +94,7 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
     }
 
 
-POST_ONLY = {"cases:case_access_revoke"}
+POST_ONLY = {"cases:case_access_revoke", "cases:emergency_request", "cases:emergency_approve"}
 
 
 def test_every_case_scoped_url_is_covered(case, staff_assigned):

@@ -51,6 +51,8 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:case_access":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:case_access_revoke":     ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
     "cases:case_history":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:emergency_request":      ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "cases:emergency_approve":      ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
     "cases:consultation_detail":    ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:case_open":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:household_detail":       ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
@@ -122,12 +124,22 @@ def objects(case, consultation, staff_assigned, coordinator, settings, tmp_path)
     settings.KASANE_PRIVATE_ROOT = tmp_path
     uncased = make_consultation(actor=staff_assigned)
     consent_kwargs = consent_objects(case, coordinator)
+    emergency = services.emergency_access_request(
+        actor=coordinator,
+        case=case,
+        agency=staff_assigned.agency,
+        legal_basis="law",
+        reason="照会",
+        days=1,
+    )
     return {
         "cases:case_detail": {"pk": case.pk},
         "cases:case_edit": {"pk": case.pk},
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
         "cases:case_history": {"pk": case.pk},
+        "cases:emergency_request": {"pk": case.pk},
+        "cases:emergency_approve": {"pk": case.pk, "request_pk": emergency.pk},
         "cases:consultation_detail": {"pk": consultation.pk},
         "cases:case_open": {"consultation_pk": uncased.pk},
         "cases:household_detail": {"pk": case.household_id},
