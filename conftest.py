@@ -23,6 +23,7 @@ from tests.factories import (
     AgencyFactory,
     make_consultation,
     user_with_role,
+    verify_client,
 )
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -153,15 +154,7 @@ def login(client, settings):
     def _login(user):
         client.force_login(user)
         if settings.KASANE_REQUIRE_MFA:
-            from django_otp import DEVICE_ID_SESSION_KEY
-            from django_otp.plugins.otp_totp.models import TOTPDevice
-
-            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-            if device is None:
-                device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+            verify_client(client, user)
         return client
 
     return _login

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -15,6 +16,15 @@ from .models import Case, Consultation, EmergencyAccessRequest, Household, Issue
 KANA_RE = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f\s\u3000ー・=＝]+$")
 
 NEW_SUBJECT = "new"
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: at its field when it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class VersionField(forms.IntegerField):

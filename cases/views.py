@@ -29,6 +29,7 @@ from .forms import (
     HouseholdSearchForm,
     PersonEditForm,
     PersonForm,
+    add_service_errors,
 )
 from .models import Case, Consultation
 from .permissions import (
@@ -145,7 +146,7 @@ def case_edit(request: HttpRequest, pk) -> HttpResponse:
                 conflict = exc
                 form = _rebase(CaseEditForm, request.POST, Case.objects.get(pk=case.pk))
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "事例の情報を保存しました。")
                 return redirect("cases:case_detail", pk=case.pk)
@@ -171,7 +172,7 @@ def case_access(request: HttpRequest, pk) -> HttpResponse:
                     actor=request.user, case=case, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"{access.agency}に閲覧権限を付与しました。")
                 return redirect("cases:case_access", pk=case.pk)
@@ -296,7 +297,7 @@ def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
                 actor=request.user, consultation=consultation, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"事例 {case.number} を開始しました。")
             return redirect("cases:case_detail", pk=case.pk)
@@ -497,11 +498,3 @@ def _rebase(form_class, data, current):
     form = form_class(data, instance=current)
     form.is_valid()
     return form
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

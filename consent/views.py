@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
 from cases import selectors as case_selectors
+from cases.forms import add_service_errors
 from cases.permissions import Need
 
 from . import selectors, services
@@ -54,7 +55,7 @@ def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
                 document=form.cleaned_data.get("document"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{person.full_name}さんの同意を記録しました。")
             return redirect(
@@ -78,7 +79,7 @@ def consent_withdraw(request: HttpRequest, household_pk, person_pk, pk) -> HttpR
                 actor=request.user, consent=consent, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -120,11 +121,3 @@ def consents_expiring(request: HttpRequest) -> HttpResponse:
         "consent/consents_expiring.html",
         {"consents": selectors.consents_expiring(user=request.user)},
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

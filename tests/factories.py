@@ -117,3 +117,55 @@ def make_consultation(
         issues=[category],
         main_issue=category,
     )
+
+
+def verify_client(client, user) -> None:
+    """Put a logged-in test client past the second factor, as a real TOTP login would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def open_case(consultation: Consultation, *, actor: User, main_agency: Agency | None = None):
+    """A case opened by ``actor`` (a coordinator) from ``consultation``, its person as subject."""
+    return services.case_open(
+        actor=actor,
+        consultation=consultation,
+        subjects=[consultation.person],
+        main_agency=main_agency or consultation.receiving_agency,
+        lead_coordinator=actor,
+    )
+
+
+def consent_data(**overrides) -> dict:
+    data = {
+        "purpose_sharing": True,
+        "purpose_meeting": True,
+        "purpose_plan": False,
+        "method": "written",
+        "witness": "",
+        "obtained_on": timezone.localdate(),
+        "valid_until": None,
+        "given_by": "self",
+        "proxy_name": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_consent(*, actor: User, person: Person, agencies, document=None, **overrides):
+    from consent.services import consent_record
+
+    return consent_record(
+        actor=actor,
+        person=person,
+        data=consent_data(**overrides),
+        agencies=agencies,
+        document=document,
+    )

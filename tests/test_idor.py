@@ -6,7 +6,7 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from agencies.models import AccessEvent
 from cases import services
-from tests.factories import make_consultation
+from tests.factories import make_consent, make_consultation, open_case
 
 pytestmark = pytest.mark.django_db
 
@@ -27,36 +27,12 @@ def case_scoped_url_names() -> set[str]:
 @pytest.fixture
 def own_case(staff_unassigned, coordinator):
     """A case the unassigned agency does hold (so it is a real user of the system)."""
-    consultation = make_consultation(actor=staff_unassigned)
-    return services.case_open(
-        actor=coordinator,
-        consultation=consultation,
-        subjects=[consultation.person],
-        main_agency=staff_unassigned.agency,
-        lead_coordinator=coordinator,
-    )
+    return open_case(make_consultation(actor=staff_unassigned), actor=coordinator)
 
 
 def _consent(case, actor):
-    from django.utils import timezone
-
-    from consent.services import consent_record
-
-    return consent_record(
-        actor=actor,
-        person=case.subjects.get(),
-        data={
-            "purpose_sharing": False,
-            "purpose_meeting": True,
-            "purpose_plan": False,
-            "method": "written",
-            "witness": "",
-            "obtained_on": timezone.localdate(),
-            "valid_until": None,
-            "given_by": "self",
-            "proxy_name": "",
-        },
-        agencies=[actor.agency],
+    return make_consent(
+        actor=actor, person=case.subjects.get(), agencies=[actor.agency], purpose_sharing=False
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from cases import services
-from tests.factories import make_consultation
+from tests.factories import make_consent, make_consultation, open_case
 from tests.test_url_protection import routed_urls
 
 PERSONAS = (
@@ -87,26 +87,13 @@ def test_every_routed_url_has_a_row():
 def consent_objects(case, coordinator) -> dict[str, dict]:
     """A consent with a scanned document, for the consent URLs."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.utils import timezone
-
-    from consent.services import consent_record
 
     person = case.subjects.get()
-    consent = consent_record(
+    consent = make_consent(
         actor=coordinator,
         person=person,
-        data={
-            "purpose_sharing": False,
-            "purpose_meeting": True,
-            "purpose_plan": False,
-            "method": "written",
-            "witness": "",
-            "obtained_on": timezone.localdate(),
-            "valid_until": None,
-            "given_by": "self",
-            "proxy_name": "",
-        },
         agencies=[coordinator.agency],
+        purpose_sharing=False,
         document=SimpleUploadedFile("scan.pdf", b"%PDF-1.7 test"),
     )
     member = {"household_pk": case.household_id, "person_pk": person.pk}
@@ -194,13 +181,6 @@ def test_admin_namespace(request, client, login, persona):
 @pytest.mark.django_db
 def test_an_unassigned_agency_sees_its_own_case(login, staff_unassigned, coordinator):
     """The other side of the 404 rows: the unassigned agency does see a case it holds."""
-    own = make_consultation(actor=staff_unassigned)
-    case = services.case_open(
-        actor=coordinator,
-        consultation=own,
-        subjects=[own.person],
-        main_agency=staff_unassigned.agency,
-        lead_coordinator=coordinator,
-    )
+    case = open_case(make_consultation(actor=staff_unassigned), actor=coordinator)
     response = login(staff_unassigned).get(reverse("cases:case_detail", args=[case.pk]))
     assert response.status_code == 200

@@ -1,7 +1,8 @@
 import pytest
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import verify_client
 
 
 @pytest.fixture
@@ -24,12 +25,7 @@ def verified(db):
     def _client(user):
         client = Client()
         client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        verify_client(client, user)
         return client
 
     return _client

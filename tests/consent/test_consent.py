@@ -14,32 +14,16 @@ from cases.models import CaseAccess, CaseEvent
 from consent import services
 from consent.models import Consent
 from consent.selectors import meeting_consent_problems, person_consent_state
-from tests.factories import member_data
+from tests.factories import consent_data, make_consent, member_data
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 6, 1)
 
 
-def consent_data(**overrides):
-    data = {
-        "purpose_sharing": True,
-        "purpose_meeting": True,
-        "purpose_plan": False,
-        "method": Consent.Method.WRITTEN,
-        "witness": "",
-        "obtained_on": TODAY,
-        "valid_until": None,
-        "given_by": Consent.GivenBy.SELF,
-        "proxy_name": "",
-    }
-    data.update(overrides)
-    return data
-
-
 def record(actor, person, agencies, **overrides):
-    return services.consent_record(
-        actor=actor, person=person, data=consent_data(**overrides), agencies=agencies
+    return make_consent(
+        actor=actor, person=person, agencies=agencies, **{"obtained_on": TODAY, **overrides}
     )
 
 
@@ -138,7 +122,7 @@ def test_a_document_is_checked_by_content_not_name(case, coordinator, assigned_a
         services.consent_record(
             actor=coordinator,
             person=case.subjects.get(),
-            data=consent_data(),
+            data=consent_data(obtained_on=TODAY),
             agencies=[assigned_agency],
             document=fake,
         )
@@ -146,7 +130,7 @@ def test_a_document_is_checked_by_content_not_name(case, coordinator, assigned_a
     consent = services.consent_record(
         actor=coordinator,
         person=case.subjects.get(),
-        data=consent_data(),
+        data=consent_data(obtained_on=TODAY),
         agencies=[assigned_agency],
         document=real,
     )
@@ -162,7 +146,7 @@ def test_the_document_is_served_only_through_the_checked_view_and_logged(
     consent = services.consent_record(
         actor=coordinator,
         person=person,
-        data=consent_data(),
+        data=consent_data(obtained_on=TODAY),
         agencies=[assigned_agency],
         document=SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\nxxxx"),
     )
