@@ -14,6 +14,12 @@ class ConsentForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "共有してよい機関を1つ以上選んでください。"},
     )
+    purposes = forms.MultipleChoiceField(
+        label="同意の目的",
+        choices=Consent.Purpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "同意の目的を1つ以上選んでください。"},
+    )
     obtained_on = JapaneseDateField(label="同意を得た日", allow_future=False)
     valid_until = JapaneseDateField(
         label="有効期限", required=False, help_text="この日まで有効です。空欄なら撤回まで有効です。"
@@ -29,9 +35,6 @@ class ConsentForm(forms.ModelForm):
         fields = [
             "given_by",
             "proxy_name",
-            "purpose_sharing",
-            "purpose_meeting",
-            "purpose_plan",
             "agencies",
             "method",
             "witness",

@@ -309,8 +309,7 @@ def test_recording_and_withdrawing_in_the_browser_forms(login, case, coordinator
         url,
         {
             "given_by": "self",
-            "purpose_sharing": "on",
-            "purpose_meeting": "on",
+            "purposes": ["sharing", "meeting"],
             "agencies": [assigned_agency.pk],
             "method": "written",
             "obtained_on_0": "2026",
@@ -345,7 +344,7 @@ def test_the_family_proxy_is_refused_at_the_field(login, case, coordinator, assi
         {
             "given_by": "family",
             "proxy_name": "山田花子",
-            "purpose_sharing": "on",
+            "purposes": ["sharing"],
             "agencies": [assigned_agency.pk],
             "method": "written",
             "obtained_on_0": "2026",
