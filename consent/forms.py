@@ -68,9 +68,12 @@ class ConsentForm(forms.ModelForm):
         pass
 
     def service_data(self) -> dict:
-        return {
-            name: self.cleaned_data.get(name) for name in self.Meta.fields if name != "agencies"
-        }
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        del data["agencies"]
+        purposes = set(self.cleaned_data["purposes"])
+        for purpose in Consent.Purpose.values:
+            data[f"purpose_{purpose}"] = purpose in purposes
+        return data
 
 
 class ConsentWithdrawForm(forms.Form):
