@@ -19,6 +19,8 @@ from agencies.models import Agency, Area, User
 from agencies.roles import Role
 from cases import services
 from cases.models import Case, Consultation, Household, IssueCategory, Person
+from config.japanese import age_on
+from consent.services import consent_record
 
 AREAS = ["北部圏域", "中部圏域", "南部圏域"]
 
@@ -302,6 +304,27 @@ class Command(BaseCommand):
                     lead_coordinator=users["coordinator" if opened % 3 else "coordinator2"],
                 )
                 opened += 1
+                if opened % 3 != 0:
+                    # Most demo cases have the person's consent, for 重層的支援会議 too;
+                    # a minor's is given by the parent (親権者).
+                    person = consultation.person
+                    minor = age_on(person.birth_date, received_at.date()) < 18
+                    consent_record(
+                        actor=users["coordinator"],
+                        person=consultation.person,
+                        data={
+                            "purpose_sharing": True,
+                            "purpose_meeting": True,
+                            "purpose_plan": True,
+                            "method": "written",
+                            "witness": "",
+                            "obtained_on": received_at.date(),
+                            "valid_until": None,
+                            "given_by": "parent" if minor else "self",
+                            "proxy_name": f"{person.family_name} 恵美（母）" if minor else "",
+                        },
+                        agencies=[agencies[0], consultation.receiving_agency, agencies[5]],
+                    )
                 if opened % 4 == 0:
                     services.case_update(
                         actor=users["coordinator"],
