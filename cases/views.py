@@ -31,7 +31,7 @@ from .forms import (
     PersonForm,
     add_service_errors,
 )
-from .models import Case, Consultation
+from .models import Case, CaseAccess, Consultation
 from .permissions import (
     Need,
     active_q,
@@ -187,6 +187,13 @@ def case_access(request: HttpRequest, pk) -> HttpResponse:
                 "revoked_at", "valid_from"
             ),
             "revoke_form": CaseAccessRevokeForm(),
+            # The lead coordinator's own basis cannot be revoked (change the lead first).
+            "protected_ids": set(
+                case.accesses.filter(
+                    basis=CaseAccess.Basis.COLLABORATION,
+                    agency_id=case.lead_coordinator.agency_id,
+                ).values_list("pk", flat=True)
+            ),
             "emergency_form": EmergencyAccessForm(prefix="e") if can_change else None,
             "emergency_requests": case.emergency_requests.select_related(
                 "agency", "requested_by", "approved_by"
