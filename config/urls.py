@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("cases.urls")),
     path("", include("consent.urls")),
+    path("meetings/", include("meetings.urls")),
     path("staff/", include("agencies.staff_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from cases import services
 from tests.factories import make_consent, make_consultation, open_case
+from tests.meetings.helpers import matrix_objects
 from tests.test_url_protection import routed_urls
 
 PERSONAS = (
@@ -67,6 +68,32 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "staff:list":                   ("GET",  (LOGIN, 403, 403, 403, 403, 403, 200)),
     "staff:transfer":               ("GET",  (LOGIN, 403, 403, 403, 403, 403, 200)),
     "staff:handover":               ("GET",  (LOGIN, 200, 403, 403, 403, 403, 200)),
+    # Meetings (非公開): the secretariat manages; attendees read (the coordinator holds a
+    # pledge for the 支援会議 on the agenda, the assigned agency's staff does not);
+    # managers and administrators see nothing. Body pages are the secretariat's alone.
+    "meetings:meeting_list":        ("GET",  (LOGIN, 200, 200, 200, 200, 403, 403)),
+    "meetings:meeting_new":         ("GET",  (LOGIN, 403, 403, 403, 200, 403, 403)),
+    "meetings:meeting_detail":      ("GET",  (LOGIN, 200, 200, 404, 200, 404, 404)),
+    "meetings:meeting_edit":        ("GET",  (LOGIN, 403, 403, 404, 200, 404, 404)),
+    "meetings:meeting_attendees":   ("GET",  (LOGIN, 403, 403, 404, 200, 404, 404)),
+    "meetings:attendee_remove":     ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
+    "meetings:agenda_build":        ("GET",  (LOGIN, 403, 403, 404, 200, 404, 404)),
+    "meetings:item_detail":         ("GET",  (LOGIN, 200, 404, 404, 200, 404, 404)),
+    "meetings:item_remove":         ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    "meetings:decision_remove":     ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    "meetings:issue_add":           ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
+    "meetings:meeting_recheck":     ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
+    "meetings:meeting_close":       ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
+    "meetings:meeting_papers":      ("GET",  (LOGIN, 200, 200, 404, 200, 404, 404)),
+    "meetings:body_list":           ("GET",  (LOGIN, 403, 403, 403, 200, 403, 403)),
+    "meetings:body_new":            ("GET",  (LOGIN, 403, 403, 403, 200, 403, 403)),
+    "meetings:body_detail":         ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),
+    "meetings:body_edit":           ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),
+    "meetings:member_add":          ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),
+    "meetings:pledge_new":          ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),
+    "meetings:pledge_revoke":       ("POST", (LOGIN, 404, 404, 404, 302, 404, 404)),
+    "meetings:pledge_document":     ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),
+    "meetings:handling_end":        ("POST", (LOGIN, 404, 404, 404, 302, 404, 404)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the
@@ -106,7 +133,7 @@ def consent_objects(case, coordinator) -> dict[str, dict]:
 
 
 @pytest.fixture
-def objects(case, consultation, staff_assigned, coordinator, settings, tmp_path):
+def objects(case, consultation, staff_assigned, coordinator, secretariat, settings, tmp_path):
     """Sample kwargs per URL name: the assigned agency's case and its nested objects."""
     settings.KASANE_PRIVATE_ROOT = tmp_path
     uncased = make_consultation(actor=staff_assigned)
@@ -139,6 +166,12 @@ def objects(case, consultation, staff_assigned, coordinator, settings, tmp_path)
         **consent_kwargs,
         "staff:transfer": {"pk": staff_assigned.pk},
         "staff:handover": {"pk": coordinator.pk},
+        **matrix_objects(
+            secretariat=secretariat,
+            coordinator=coordinator,
+            staff_assigned=staff_assigned,
+            case=case,
+        ),
     }
 
 

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from cases.fields import JapaneseDateField
+
+from .models import AgendaItem, BodyMember, Meeting, MeetingBody
+
+
+def _active_users():
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("agency")
+        .order_by("agency__name_kana", "name_kana", "username")
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name}（{obj.agency}）"
+
+
+class BodyForm(forms.ModelForm):
+    chair = UserChoiceField(
+        label="会長・座長", queryset=_active_users(), required=False, empty_label="選んでください"
+    )
+
+    class Meta:
+        model = MeetingBody
+        fields = ["name", "kind", "chair", "piggybacks_on"]
+        widgets = {"kind": forms.RadioSelect}
+        help_texts = {
+            "name": "例: 支援会議、包括的支援会議、まるごと会議",
+            "kind": "根拠によって、本人同意の要否と守秘義務（誓約書）の扱いが決まります。",
+            "piggybacks_on": "既存の会議体と一体的に開催する場合に選びます。",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
+        self.fields["piggybacks_on"].choices = [
+            ("", "なし"),
+            *MeetingBody.Piggyback.choices,
+        ]
+
+    def _post_clean(self):
+        # The service validates and saves the model.
+        pass
+
+
+class MemberForm(forms.Form):
+    user = UserChoiceField(
+        label="職員（ログインできる人）",
+        queryset=_active_users(),
+        required=False,
+        empty_label="ログインしない人（民生委員・事業者など）",
+        help_text="Kasane を使う職員なら選んでください。氏名と所属は職員の登録から入ります。",
+    )
+    name = forms.CharField(label="氏名", max_length=100, required=False)
+    agency = forms.ModelChoiceField(
+        label="所属機関・団体",
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        empty_label="選んでください",
+    )
+    title = forms.CharField(
+        label="役職・立場", max_length=100, required=False, help_text="例: 民生委員・児童委員"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user"):
+            if not (data.get("name") or "").strip():
+                self.add_error("name", "ログインしない人は氏名を入力してください。")
+            if not data.get("agency"):
+                self.add_error("agency", "ログインしない人は所属機関・団体を選んでください。")
+        return data
+
+
+class PledgeForm(forms.Form):
+    signed_on = JapaneseDateField(label="署名日", allow_future=False)
+    valid_until = JapaneseDateField(
+        label="有効期限", required=False, help_text="この日まで有効です。例: 年度末（3月31日）"
+    )
+    document = forms.FileField(
+        label="誓約書（PDF・JPEG・PNG、10MBまで）",
+        required=False,
+        help_text="署名した誓約書をスキャンして登録できます。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("signed_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("signed_on"), data.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", "有効期限は署名日以降にしてください。")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=200)
+
+
+class MeetingForm(forms.ModelForm):
+    bodies = forms.ModelMultipleChoiceField(
+        label="会議体",
+        queryset=MeetingBody.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="2つ以上選ぶと合同開催（議題ごとにどの会議体で扱うかを選びます）。",
+        error_messages={"required": "会議体を1つ以上選んでください。"},
+    )
+    date = JapaneseDateField(label="開催日")
+    start_time = forms.TimeField(
+        label="開始時刻",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "時刻を「14:30」のように入力してください。"},
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["bodies", "date", "start_time", "kind", "place"]
+        widgets = {"kind": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
+
+    def _post_clean(self):
+        pass
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("date", "start_time", "kind", "place")}
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: BodyMember) -> str:
+        title = f"・{obj.title}" if obj.title else ""
+        login = "" if obj.user_id else "（ログインなし）"
+        return f"{obj.name}（{obj.agency}{title}）{login}— {obj.body}"
+
+
+class AttendeeMembersForm(forms.Form):
+    members = MemberChoiceField(
+        label="出席する構成員",
+        queryset=BodyMember.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "出席する構成員を1人以上選んでください。"},
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        attending = meeting.attendees.exclude(member=None).values("member_id")
+        self.fields["members"].queryset = (
+            BodyMember.objects.filter(body__in=meeting.bodies.all())
+            .exclude(pk__in=attending)
+            .select_related("agency", "body")
+        )
+
+
+class AttendeeAdHocForm(forms.Form):
+    name = forms.CharField(label="氏名", max_length=100, required=False)
+    agency = forms.ModelChoiceField(
+        label="所属機関・団体",
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label="選んでください",
+        error_messages={"required": "所属機関・団体を選んでください。"},
+    )
+    title = forms.CharField(label="役職・立場", max_length=100, required=False)
+    user = UserChoiceField(
+        label="職員（ログインできる人）",
+        queryset=_active_users(),
+        required=False,
+        empty_label="ログインしない人",
+        help_text="支援会議の議題は、構成員として誓約書を記録した人にしか示せません。",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user") and not (data.get("name") or "").strip():
+            self.add_error("name", "氏名を入力するか、職員を選んでください。")
+        return data
+
+
+class AgendaItemForm(forms.Form):
+    """One form for the whole candidate table: each candidate's button submits its own
+    id as ``case`` or ``household``; a case can also be named by its number."""
+
+    body = forms.ModelChoiceField(
+        label="扱う会議体", queryset=MeetingBody.objects.none(), empty_label=None
+    )
+    purpose = forms.ChoiceField(label="協議の目的", choices=AgendaItem.Purpose.choices)
+    case = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    household = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    case_number = forms.CharField(
+        label="事例番号で指定",
+        max_length=20,
+        required=False,
+        help_text="例: R7-0012",
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = meeting.bodies.all()
+
+
+class MinutesForm(forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ["minutes", "ends_handling"]
+        widgets = {"minutes": forms.Textarea(attrs={"rows": 10})}
+
+    def __init__(self, *args, allow_end: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Kept in the browser while typing, so a session timeout loses nothing.
+        self.fields["minutes"].widget.attrs["data-draft"] = f"minutes-{self.instance.pk}"
+        if not allow_end:
+            del self.fields["ends_handling"]
+
+    def _post_clean(self):
+        pass
+
+
+class DecisionForm(forms.Form):
+    content = forms.CharField(label="何をするか", max_length=300)
+    assignee_agency = forms.ModelChoiceField(
+        label="担当機関",
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        empty_label="選んでください",
+    )
+    assignee_name = forms.CharField(label="担当者", max_length=100, required=False)
+    due_on = JapaneseDateField(label="期限", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("assignee_agency") and not (data.get("assignee_name") or "").strip():
+            self.add_error("assignee_agency", "担当する機関か担当者を入力してください。")
+        return data
+
+
+class RegionalIssueForm(forms.Form):
+    content = forms.CharField(
+        label="地域課題",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="個別の事例から見えた、地域に足りない社会資源や仕組み。個人が特定される内容は書かないでください。",
+    )

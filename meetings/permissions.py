@@ -1,0 +1,222 @@
+"""The rules of the two meetings (DESIGN.md gates 1 and 2), decided in one place.
+
+Services enforce them on every write; selectors use them for every read. Each refusal
+is a Japanese sentence naming the person, the date and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+
+from agencies.models import Agency, User
+from agencies.roles import CASE_ROLES, Role
+from cases.models import Case, Household
+from config.japanese import format_wareki
+from consent.selectors import meeting_consent_problems
+
+from .models import AgendaItem, Attendee, BodyMember, ConfidentialityPledge, Meeting, MeetingBody
+
+
+class MeetingNeed(StrEnum):
+    VIEW = "view"
+    MANAGE = "manage"
+
+
+def can_manage_meetings(user: User) -> bool:
+    """The secretariat runs the bodies, pledges, meetings and agendas."""
+    return user.is_authenticated and user.is_active and user.has_role(Role.SECRETARIAT)
+
+
+def can_use_meetings(user: User) -> bool:
+    """Roles that may ever see a meeting: the secretariat and those who work cases (as
+    attendees). Managers and administrators see none (only counts, later)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return can_manage_meetings(user) or bool(user.role_names & CASE_ROLES)
+
+
+def meetings_q(user: User) -> Q:
+    """Meetings the user sees: all of them for the secretariat; otherwise those the user
+    attends, for the agency they still belong to (人事異動 ends it)."""
+    if can_manage_meetings(user):
+        return Q()
+    return Q(
+        pk__in=Attendee.objects.filter(user_id=user.pk, agency_id=user.agency_id).values(
+            "meeting_id"
+        )
+    )
+
+
+def attending_agencies(meeting: Meeting) -> list[Agency]:
+    ids = set(meeting.attendees.values_list("agency_id", flat=True))
+    return list(Agency.objects.filter(pk__in=ids).order_by("name_kana", "name"))
+
+
+# ---------------------------------------------------------------------------
+# Gate 2: confidentiality pledges
+
+
+def valid_pledges(pledges: QuerySet[ConfidentialityPledge], on: dt.date):
+    """Pledges valid on ``on`` and not revoked (a revocation ends them at once)."""
+    return (
+        pledges.filter(revoked_at__isnull=True, signed_on__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .order_by("-valid_until")
+    )
+
+
+def user_pledges(*, user: User, body: MeetingBody) -> QuerySet[ConfidentialityPledge]:
+    return ConfidentialityPledge.objects.filter(member__body=body, member__user_id=user.pk)
+
+
+def attendee_pledges(*, attendee: Attendee, body: MeetingBody) -> QuerySet[ConfidentialityPledge]:
+    """An attendee's pledges for a body: through the member they attend as, or through
+    their login's membership of that body (a joint meeting)."""
+    who = Q(member_id=attendee.member_id) if attendee.member_id else Q(pk__in=[])
+    if attendee.user_id:
+        who |= Q(member__user_id=attendee.user_id)
+    return ConfidentialityPledge.objects.filter(who, member__body=body)
+
+
+def user_pledge_valid(*, user: User, body: MeetingBody, on: dt.date):
+    """The user's best pledge for ``body`` valid on ``on``, or None."""
+    if not user.is_authenticated:
+        return None
+    return valid_pledges(user_pledges(user=user, body=body), on).first()
+
+
+def pledge_problem(
+    *, name: str, pledges: Iterable[ConfidentialityPledge], body: MeetingBody, on: dt.date
+) -> str:
+    """Why ``name`` may not receive a 支援会議 item of ``body`` on ``on`` ("" when they may)."""
+    pledges = list(pledges)
+    if any(p.valid_on(on) and p.revoked_at is None for p in pledges):
+        return ""
+    date_text = format_wareki(on)
+    if not pledges:
+        why = "守秘義務の誓約書が記録されていません"
+    elif all(p.revoked_at is not None for p in pledges):
+        latest = max(pledges, key=lambda p: p.revoked_at)
+        why = f"誓約書が取り消されています（理由: {latest.revoke_reason}）"
+    elif any(p.valid_until is not None and p.valid_until < on for p in pledges):
+        expired = max(
+            (p for p in pledges if p.valid_until is not None and p.valid_until < on),
+            key=lambda p: p.valid_until,
+        )
+        why = f"誓約書の有効期限（{format_wareki(expired.valid_until)}まで）が切れています"
+    else:
+        why = "誓約書の署名日が会議の日より後です"
+    return (
+        f"{name}さん：{date_text}の時点で「{body.name}」の{why}。支援会議の議題・資料・議事録は、"
+        f"その会議体の有効な誓約書のある出席者だけに示せます（{body.legal_provision}の守秘義務）。"
+    )
+
+
+def user_pledge_problem(*, user: User, body: MeetingBody, on: dt.date) -> str:
+    return pledge_problem(
+        name=user.display_name,
+        pledges=user_pledges(user=user, body=body).select_related("member"),
+        body=body,
+        on=on,
+    )
+
+
+def is_attendee(*, user: User, meeting: Meeting) -> bool:
+    return meeting.attendees.filter(user_id=user.pk, agency_id=user.agency_id).exists()
+
+
+def may_see_support_item(*, user: User, meeting: Meeting, body: MeetingBody) -> bool:
+    """Gate 2: an attendee — or the secretariat — with a valid pledge for the body on the
+    meeting date."""
+    if not (can_manage_meetings(user) or is_attendee(user=user, meeting=meeting)):
+        return False
+    return user_pledge_valid(user=user, body=body, on=meeting.date) is not None
+
+
+# ---------------------------------------------------------------------------
+# Gate 1: consent for 重層的支援会議 items
+
+
+def consent_problems(
+    *,
+    meeting: Meeting,
+    body: MeetingBody,
+    case: Case | None,
+    household: Household | None,
+    agencies: list[Agency] | None = None,
+) -> list[str]:
+    """Why a subject may not be discussed under a consent-requiring body at ``meeting``."""
+    if not body.consent_required:
+        return []
+    if case is None:
+        name = household.display_name if household else ""
+        return [
+            f"{name}さん世帯：{body.name}（重層的支援会議）の議題は、支援決定した事例だけです。"
+            "事例になる前の世帯は支援会議で扱ってください。"
+        ]
+    if agencies is None:
+        agencies = attending_agencies(meeting)
+    return meeting_consent_problems(
+        case=case, meeting_date=meeting.date, attending_agencies=agencies
+    )
+
+
+def item_consent_problems(item: AgendaItem, agencies: list[Agency] | None = None) -> list[str]:
+    """Gate 1 for an item, checked now (consent may have been withdrawn since the
+    stored check)."""
+    return consent_problems(
+        meeting=item.meeting,
+        body=item.body,
+        case=item.case,
+        household=item.household,
+        agencies=agencies,
+    )
+
+
+def subject_problems(
+    *, meeting: Meeting, body: MeetingBody, case: Case | None, household: Household | None
+) -> list[str]:
+    """Whether a subject may go on the agenda at all (gate 1 aside)."""
+    if body.pk not in {b.pk for b in meeting.bodies.all()}:
+        return [f"「{body.name}」はこの会議の会議体ではありません。"]
+    if (case is None) == (household is None):
+        return ["議題にする事例または世帯を1つ選んでください。"]
+    on_agenda = meeting.items.filter(body=body)
+    if case is not None:
+        if case.status == Case.Status.CLOSED:
+            return [f"事例 {case.number} は終結しています。"]
+        if on_agenda.filter(case=case).exists():
+            return [f"事例 {case.number} はすでに「{body.name}」の議題です。"]
+        return []
+    open_case = household.cases.filter(status__in=Case.OPEN_STATUSES).first()
+    if open_case is not None and body.confidentiality_duty:
+        return [
+            f"{household.display_name}さん世帯には事例 {open_case.number} があります。"
+            "事例を議題にしてください。"
+        ]
+    if on_agenda.filter(household=household).exists():
+        return [f"{household.display_name}さん世帯はすでに「{body.name}」の議題です。"]
+    return []
+
+
+def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | None = None):
+    """Whether the user may see an item of a meeting they already see.
+
+    支援会議 items: gate 2. 重層 items the gate-1 check refuses are for the secretariat
+    only (they must be told why); attendees never see them."""
+    meeting = item.meeting
+    if item.body.confidentiality_duty:
+        return may_see_support_item(user=user, meeting=meeting, body=item.body)
+    if can_manage_meetings(user):
+        return True
+    if live_problems is None:
+        live_problems = item_consent_problems(item)
+    return not (item.gate_blocked or live_problems)
+
+
+def body_member_for_user(*, body: MeetingBody, user: User) -> BodyMember | None:
+    return body.members.filter(user_id=user.pk).first()

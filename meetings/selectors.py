@@ -1,0 +1,379 @@
+"""Every read of meetings that depends on who asks. Meetings and their papers are 非公開:
+an object the user may not see answers 404, the same as one that does not exist."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from agencies.models import User
+from cases.models import Case, Household
+from config.japanese import normalize_kana, normalize_text
+
+from .models import (
+    AgendaItem,
+    Attendee,
+    BodyCaseHandling,
+    BodyMember,
+    ConfidentialityPledge,
+    Decision,
+    Meeting,
+    MeetingBody,
+)
+from .permissions import (
+    MeetingNeed,
+    attendee_pledges,
+    attending_agencies,
+    can_manage_meetings,
+    can_use_meetings,
+    consent_problems,
+    item_consent_problems,
+    item_visible_to,
+    meetings_q,
+    pledge_problem,
+    subject_problems,
+    user_pledge_problem,
+    user_pledge_valid,
+)
+
+# ---------------------------------------------------------------------------
+# Bodies, members, pledges: the secretariat's
+
+
+def bodies_visible_to(user: User) -> QuerySet[MeetingBody]:
+    if not can_manage_meetings(user):
+        return MeetingBody.objects.none()
+    return MeetingBody.objects.all()
+
+
+def body_get_for_user(*, user: User, pk, need: MeetingNeed = MeetingNeed.VIEW) -> MeetingBody:
+    try:
+        return bodies_visible_to(user).select_related("chair").get(pk=pk)
+    except (MeetingBody.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def member_get_for_user(*, user: User, body: MeetingBody, pk) -> BodyMember:
+    """A member, reached through a body the user already passed the check for."""
+    try:
+        return body.members.select_related("user", "agency").get(pk=pk)
+    except (BodyMember.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def pledge_get_for_user(*, user: User, member: BodyMember, pk) -> ConfidentialityPledge:
+    try:
+        return member.pledges.get(pk=pk)
+    except (ConfidentialityPledge.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def handling_get_for_user(*, user: User, body: MeetingBody, pk) -> BodyCaseHandling:
+    """Which cases a 支援会議 handles is itself confidential: pledged secretariat only."""
+    if user_pledge_valid(user=user, body=body, on=timezone.localdate()) is None:
+        raise Http404
+    try:
+        return body.handlings.select_related("case").get(pk=pk)
+    except (BodyCaseHandling.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def body_members_with_pledges(*, body: MeetingBody) -> list[BodyMember]:
+    return list(
+        body.members.select_related("user", "agency").prefetch_related(
+            Prefetch(
+                "pledges",
+                queryset=ConfidentialityPledge.objects.select_related("recorded_by", "revoked_by"),
+            )
+        )
+    )
+
+
+def open_handlings(*, user: User, body: MeetingBody) -> QuerySet[BodyCaseHandling]:
+    if user_pledge_valid(user=user, body=body, on=timezone.localdate()) is None:
+        return BodyCaseHandling.objects.none()
+    return body.handlings.filter(ended_at__isnull=True).select_related(
+        "case", "case__household", "started_by"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Meetings
+
+
+def meetings_visible_to(user: User) -> QuerySet[Meeting]:
+    if not can_use_meetings(user):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(meetings_q(user))
+
+
+def meeting_get_for_user(*, user: User, pk, need: MeetingNeed = MeetingNeed.VIEW) -> Meeting:
+    """The meeting, or 404 when the user may not see it (the same as nonexistent),
+    403 when they see it but may not manage it."""
+    try:
+        meeting = meetings_visible_to(user).get(pk=pk)
+    except (Meeting.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    if need == MeetingNeed.MANAGE and not can_manage_meetings(user):
+        raise PermissionDenied
+    return meeting
+
+
+def attendee_get_for_user(*, user: User, meeting: Meeting, pk) -> Attendee:
+    try:
+        return meeting.attendees.select_related("user", "agency", "member").get(pk=pk)
+    except (Attendee.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def agenda_item_get_for_user(
+    *, user: User, meeting: Meeting, pk, need: MeetingNeed = MeetingNeed.VIEW
+) -> AgendaItem:
+    """An item of a meeting the user already sees: 404 when gate 1 or 2 hides it from
+    them, 403 when they see it but may not manage it."""
+    try:
+        item = meeting.items.select_related(
+            "body", "case", "case__household", "household", "meeting"
+        ).get(pk=pk)
+    except (AgendaItem.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    if not item_visible_to(user=user, item=item):
+        raise Http404
+    if need == MeetingNeed.MANAGE and not can_manage_meetings(user):
+        raise PermissionDenied
+    return item
+
+
+def decision_get_for_user(*, user: User, item: AgendaItem, pk) -> Decision:
+    try:
+        return item.decisions.get(pk=pk)
+    except (Decision.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class ItemRow:
+    item: AgendaItem
+    problems: list[str]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass
+class Agenda:
+    rows: list[ItemRow] = field(default_factory=list)
+    hidden: int = 0  # items this user may not see (gate 2, or gate 1 for attendees)
+    blocked: int = 0  # 重層 items refused by gate 1 (left out of papers)
+
+
+def meeting_agenda(*, user: User, meeting: Meeting) -> Agenda:
+    """The items the user may see, each with its gate-1 problems checked now (the stored
+    flag may be older than a withdrawal)."""
+    agenda = Agenda()
+    agencies = attending_agencies(meeting)
+    items = meeting.items.select_related(
+        "body", "case", "case__household", "household", "meeting", "minutes_recorded_by"
+    ).prefetch_related("decisions__assignee_agency")
+    for item in items:
+        problems = item_consent_problems(item, agencies) if item.body.consent_required else []
+        if item.gate_blocked and not problems:
+            problems = list(item.gate_reasons)
+        if problems:
+            agenda.blocked += 1
+        if not item_visible_to(user=user, item=item, live_problems=problems):
+            agenda.hidden += 1
+            continue
+        agenda.rows.append(ItemRow(item=item, problems=problems))
+    return agenda
+
+
+@dataclass
+class PledgeGap:
+    body: MeetingBody
+    attendee: Attendee
+    reason: str
+
+
+def pledge_gaps(*, meeting: Meeting) -> list[PledgeGap]:
+    """Before the meeting the secretariat sees who lacks a valid pledge for each 支援会議
+    body of the meeting (they may not receive its items)."""
+    gaps = []
+    attendees = list(meeting.attendees.select_related("agency", "member", "user"))
+    for body in meeting.bodies.all():
+        if not body.confidentiality_duty:
+            continue
+        for attendee in attendees:
+            reason = pledge_problem(
+                name=attendee.name,
+                pledges=attendee_pledges(attendee=attendee, body=body),
+                body=body,
+                on=meeting.date,
+            )
+            if reason:
+                gaps.append(PledgeGap(body=body, attendee=attendee, reason=reason))
+    return gaps
+
+
+@dataclass
+class Candidate:
+    case: Case | None = None
+    household: Household | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problems
+
+    @property
+    def subject_id(self):
+        return (self.case or self.household).pk
+
+
+CANDIDATE_LIMIT = 50
+
+
+def agenda_candidates(
+    *, user: User, meeting: Meeting, body: MeetingBody, query: str = ""
+) -> tuple[list[Candidate], str]:
+    """Cases (and, for a 支援会議, households of concern) the secretariat may put on the
+    agenda under ``body``, each with why it may not go on. The second value says why no
+    candidates are shown at all (a secretariat user without a pledge for a 支援会議)."""
+    if not can_manage_meetings(user):
+        return [], ""
+    if body.confidentiality_duty:
+        problem = user_pledge_problem(user=user, body=body, on=meeting.date)
+        if problem:
+            return [], problem
+    cases = Case.objects.filter(status__in=Case.OPEN_STATUSES).select_related("household")
+    households = Household.objects.exclude(
+        pk__in=Case.objects.filter(status__in=Case.OPEN_STATUSES).values("household_id")
+    ).filter(consultations__isnull=False)
+    if query:
+        kana, text = normalize_kana(query), normalize_text(query)
+        match = Q(members__kana_key__contains=kana) | Q(members__name_key__contains=text)
+        cases = cases.filter(Q(household__in=Household.objects.filter(match)))
+        households = households.filter(match)
+    on_agenda = meeting.items.filter(body=body)
+    cases = cases.exclude(pk__in=on_agenda.exclude(case=None).values("case_id"))
+    agencies = attending_agencies(meeting)
+    candidates = []
+    for case in cases.order_by("household__kana_key", "-fiscal_year", "-sequence")[
+        :CANDIDATE_LIMIT
+    ]:
+        problems = subject_problems(meeting=meeting, body=body, case=case, household=None)
+        problems += consent_problems(
+            meeting=meeting, body=body, case=case, household=None, agencies=agencies
+        )
+        candidates.append(Candidate(case=case, problems=problems))
+    if body.confidentiality_duty:
+        households = households.exclude(
+            pk__in=on_agenda.exclude(household=None).values("household_id")
+        )
+        for household in households.distinct().order_by("kana_key")[:CANDIDATE_LIMIT]:
+            candidates.append(Candidate(household=household))
+    return candidates, ""
+
+
+def item_problems(*, item: AgendaItem) -> list[str]:
+    """Gate 1 for one item, checked now; the stored reasons if the flag is set."""
+    if not item.body.consent_required:
+        return []
+    return item_consent_problems(item) or (list(item.gate_reasons) if item.gate_blocked else [])
+
+
+def blocked_items(*, meeting: Meeting) -> list[AgendaItem]:
+    return list(
+        meeting.items.filter(gate_blocked=True).select_related("body", "case", "case__household")
+    )
+
+
+# ---------------------------------------------------------------------------
+# 会議資料 (printable papers)
+
+
+@dataclass
+class PaperItem:
+    number: int
+    item: AgendaItem
+    wording: str
+
+
+@dataclass
+class Papers:
+    meeting: Meeting
+    items: list[PaperItem]
+    excluded_consent: int
+    excluded_pledge: int
+    wordings: list[str]
+
+    @property
+    def excluded(self) -> int:
+        return self.excluded_consent + self.excluded_pledge
+
+
+def meeting_papers(*, user: User, meeting: Meeting) -> Papers:
+    """The papers as this user may receive them: gate-1 failures and 支援会議 items they
+    hold no valid pledge for are left out, and only counted."""
+    agencies = attending_agencies(meeting)
+    items = meeting.items.select_related(
+        "body", "case", "case__household", "household", "meeting"
+    ).prefetch_related("decisions__assignee_agency", "case__subjects")
+    shown: list[PaperItem] = []
+    excluded_consent = excluded_pledge = 0
+    wordings: list[str] = []
+    for item in items:
+        if item.body.consent_required:
+            if item.gate_blocked or item_consent_problems(item, agencies):
+                excluded_consent += 1
+                continue
+        elif not item_visible_to(user=user, item=item):
+            excluded_pledge += 1
+            continue
+        wording = item.body.confidentiality_wording if item.body.confidentiality_duty else ""
+        if wording and wording not in wordings:
+            wordings.append(wording)
+        shown.append(PaperItem(number=len(shown) + 1, item=item, wording=wording))
+    if not wordings:
+        wordings = [body.confidentiality_wording for body in meeting.bodies.all()][:1]
+    return Papers(
+        meeting=meeting,
+        items=shown,
+        excluded_consent=excluded_consent,
+        excluded_pledge=excluded_pledge,
+        wordings=wordings,
+    )
+
+
+def agenda_subject_for_user(
+    *, user: User, case_pk=None, household_pk=None, case_number: str = ""
+) -> tuple[Case | None, Household | None]:
+    """The case or household the secretariat names for an agenda item (404 for ids that
+    do not exist; whether it may go on is the service's decision)."""
+    if not can_manage_meetings(user):
+        raise PermissionDenied
+    if case_number.strip():
+        number = unicodedata.normalize("NFKC", case_number).strip().upper()
+        _prefix, _, sequence = number.partition("-")
+        found = [
+            case
+            for case in Case.objects.filter(sequence=int(sequence) if sequence.isdigit() else -1)
+            if case.number == number
+        ]
+        if not found:
+            raise ValidationError({"case_number": f"事例番号「{number}」の事例はありません。"})
+        return found[0], None
+    try:
+        if case_pk:
+            return Case.objects.select_related("household").get(pk=case_pk), None
+        if household_pk:
+            return None, Household.objects.get(pk=household_pk)
+    except (Case.DoesNotExist, Household.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    raise ValidationError("議題にする事例または世帯を選んでください。")

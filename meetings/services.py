@@ -1,0 +1,740 @@
+"""Every write of meetings: keyword-only, one transaction, permission checked, history
+user set — and gates 1 and 2 enforced here, never in templates.
+
+Gate 1 (重層的支援会議): a case goes on the agenda only with every subject person's
+consent valid on the meeting date for 会議での協議, covering every attending agency.
+Re-checked whenever the date or the attendees change; a failing item is flagged, kept
+out of the papers and the secretariat is told why.
+
+Gate 2 (支援会議): items, papers and minutes only for attendees (the secretariat
+included) with a valid pledge for that body on the meeting date.
+
+Gate 3, basis 支援会議: while a case is under a 支援会議 body's handling, each attendee
+of a meeting that discusses it, who has a login and a valid pledge for that body, may
+read the case (a user-level grant; the policy gives such a grant VIEW only). The grant
+rests on the pledge (``source_type``/``source_id``) and ends with it: at its end date by
+itself, and at once when it is revoked, when the handling ends, or when the attendee is
+removed. ``_support_access_sync`` makes the grants equal to that rule after every change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from cases import events
+from cases.models import Case, CaseAccess, CaseEvent, Household
+from cases.services import _save, case_permissions_sync
+from config.japanese import format_wareki
+from consent.services import DOCUMENT_SIGNATURES, MAX_DOCUMENT_BYTES, _end_of_day
+
+from .models import (
+    AgendaItem,
+    Attendee,
+    BodyCaseHandling,
+    BodyMember,
+    ConfidentialityPledge,
+    Decision,
+    Meeting,
+    MeetingBody,
+    RegionalIssue,
+)
+from .permissions import (
+    attending_agencies,
+    can_manage_meetings,
+    consent_problems,
+    item_consent_problems,
+    subject_problems,
+    user_pledge_problem,
+    user_pledge_valid,
+)
+
+PLEDGE_SOURCE = "meetings.confidentialitypledge"
+
+
+def _require_secretariat(actor: User) -> None:
+    if not can_manage_meetings(actor):
+        raise PermissionDenied
+
+
+def _lock_scheduled(meeting_pk) -> Meeting:
+    """The meeting, fresh and locked for this transaction (writes to one meeting and
+    its gate checks happen one at a time) — refused once it has been held."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_pk)
+    if meeting.is_closed:
+        raise ValidationError(
+            f"{format_wareki(meeting.date)}の会議は開催済みです。議題・出席者は変更できません。"
+        )
+    return meeting
+
+
+def _lock_item(item: AgendaItem) -> AgendaItem:
+    meeting = _lock_scheduled(item.meeting_id)
+    item = (
+        AgendaItem.objects.select_for_update(of=("self",))
+        .select_related("body", "case", "household")
+        .get(pk=item.pk)
+    )
+    item.meeting = meeting
+    return item
+
+
+def _delete(instance, *, actor: User, reason: str) -> None:
+    # simple-history writes a "-" row; it must carry who removed it and why.
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.delete()
+
+
+# ---------------------------------------------------------------------------
+# Bodies, members and pledges
+
+
+@transaction.atomic
+def body_create(*, actor: User, data: dict[str, Any]) -> MeetingBody:
+    _require_secretariat(actor)
+    body = MeetingBody(**data)
+    _save(body, actor=actor, reason="会議体を作成")
+    return body
+
+
+@transaction.atomic
+def body_update(*, actor: User, body: MeetingBody, data: dict[str, Any]) -> list[str]:
+    _require_secretariat(actor)
+    body = MeetingBody.objects.select_for_update().get(pk=body.pk)
+    if "kind" in data and data["kind"] != body.kind and body.items.exists():
+        raise ValidationError(
+            {"kind": "議題のある会議体の種類は変更できません（同意と守秘義務の扱いが変わるため）。"}
+        )
+    changed = [name for name, value in data.items() if getattr(body, name) != value]
+    for name in changed:
+        setattr(body, name, data[name])
+    if changed:
+        _save(body, actor=actor, reason="会議体の情報を変更", fields=changed)
+    return [str(MeetingBody._meta.get_field(name).verbose_name) for name in changed]
+
+
+@transaction.atomic
+def member_add(
+    *,
+    actor: User,
+    body: MeetingBody,
+    user: User | None = None,
+    name: str = "",
+    agency: Agency | None = None,
+    title: str = "",
+) -> BodyMember:
+    """A member with a login (``user``) or without one (民生委員, 事業者: name and agency)."""
+    _require_secretariat(actor)
+    if user is not None:
+        if body.members.filter(user=user).exists():
+            raise ValidationError({"user": f"{user.display_name}さんはすでに構成員です。"})
+        name = name.strip() or user.display_name
+        agency = agency or user.agency
+    errors = {}
+    if not name.strip():
+        errors["name"] = "氏名を入力してください。"
+    if agency is None:
+        errors["agency"] = "所属機関・団体を選んでください。"
+    if errors:
+        raise ValidationError(errors)
+    member = BodyMember(body=body, user=user, name=name.strip(), agency=agency, title=title)
+    _save(member, actor=actor, reason="構成員を登録")
+    return member
+
+
+def pledge_document_content_type(document: UploadedFile) -> str:
+    """The real type of an uploaded pledge, from its first bytes (never from its name)."""
+    if document.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError({"document": "誓約書のファイルは10MB以下にしてください。"})
+    head = document.read(16)
+    document.seek(0)
+    for signature, content_type in DOCUMENT_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    raise ValidationError(
+        {"document": "誓約書はPDF・JPEG・PNGのファイルだけを登録できます（中身を確認しています）。"}
+    )
+
+
+@transaction.atomic
+def pledge_record(
+    *,
+    actor: User,
+    member: BodyMember,
+    signed_on: dt.date,
+    valid_until: dt.date | None = None,
+    document: UploadedFile | None = None,
+) -> ConfidentialityPledge:
+    _require_secretariat(actor)
+    body = member.body
+    if not body.confidentiality_duty:
+        raise ValidationError(
+            f"「{body.name}」は重層的支援会議（要綱）で、法律上の守秘義務の誓約書は要りません。"
+        )
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": "署名日に未来の日付は入力できません。"})
+    if valid_until is not None and valid_until < signed_on:
+        raise ValidationError({"valid_until": "有効期限は署名日以降にしてください。"})
+    pledge = ConfidentialityPledge(
+        member=member, signed_on=signed_on, valid_until=valid_until, recorded_by=actor
+    )
+    if document is not None:
+        pledge.document_content_type = pledge_document_content_type(document)
+        pledge.document = document
+    _save(pledge, actor=actor, reason="守秘義務の誓約書を記録")
+    _support_access_sync_for_body(actor=actor, body=body)
+    return pledge
+
+
+@transaction.atomic
+def pledge_revoke(
+    *, actor: User, pledge: ConfidentialityPledge, reason: str
+) -> ConfidentialityPledge:
+    """A revoked pledge ends at once what rested on it: the member's 支援会議 items and
+    the case access granted through it."""
+    _require_secretariat(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "取消の理由を入力してください。"})
+    pledge = ConfidentialityPledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.revoked_at is not None:
+        raise ValidationError("この誓約書はすでに取り消されています。")
+    pledge.revoked_at = timezone.now()
+    pledge.revoke_reason = reason
+    pledge.revoked_by = actor
+    _save(
+        pledge,
+        actor=actor,
+        reason=f"誓約書の取消: {reason}",
+        fields=["revoked_at", "revoke_reason", "revoked_by"],
+    )
+    _support_access_sync_for_body(
+        actor=actor, body=pledge.member.body, reason=f"守秘義務の誓約書の取消（{reason}）"
+    )
+    return pledge
+
+
+# ---------------------------------------------------------------------------
+# Meetings and attendees
+
+
+def _check_bodies(bodies: Sequence[MeetingBody]) -> None:
+    if not bodies:
+        raise ValidationError({"bodies": "会議体を1つ以上選んでください。"})
+    inactive = [b.name for b in bodies if not b.is_active]
+    if inactive:
+        raise ValidationError({"bodies": f"使用していない会議体です: {'、'.join(inactive)}"})
+
+
+@transaction.atomic
+def meeting_create(*, actor: User, bodies: Sequence[MeetingBody], data: dict[str, Any]) -> Meeting:
+    """Schedule a meeting of one body, or a joint meeting of several."""
+    _require_secretariat(actor)
+    _check_bodies(bodies)
+    meeting = Meeting(created_by=actor, **data)
+    _save(meeting, actor=actor, reason="会議を予定")
+    meeting.bodies.set(bodies)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *, actor: User, meeting: Meeting, bodies: Sequence[MeetingBody], data: dict[str, Any]
+) -> list[AgendaItem]:
+    """Change date, time, place, kind or bodies. A new date re-runs gate 1 (consent must
+    be valid on the meeting date); returns the items newly flagged."""
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(meeting.pk)
+    _check_bodies(bodies)
+    removed = set(meeting.bodies.values_list("pk", flat=True)) - {b.pk for b in bodies}
+    if removed and meeting.items.filter(body_id__in=removed).exists():
+        raise ValidationError(
+            {"bodies": "議題のある会議体は外せません。先に議題を外してください。"}
+        )
+    changed = [name for name, value in data.items() if getattr(meeting, name) != value]
+    for name in changed:
+        setattr(meeting, name, data[name])
+    if changed:
+        _save(meeting, actor=actor, reason="会議の予定を変更", fields=changed)
+    if set(meeting.bodies.values_list("pk", flat=True)) != {b.pk for b in bodies}:
+        meeting._history_user = actor
+        meeting.bodies.set(bodies)
+    flagged = _agenda_recheck(actor=actor, meeting=meeting)
+    if "date" in changed:
+        _support_access_sync_for_meeting(actor=actor, meeting=meeting)
+    return flagged
+
+
+@transaction.atomic
+def attendees_add_members(
+    *, actor: User, meeting: Meeting, members: Sequence[BodyMember]
+) -> list[AgendaItem]:
+    """Members of the meeting's bodies attend. Returns the items gate 1 now flags (a new
+    agency may be outside a consent's scope)."""
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(meeting.pk)
+    body_ids = set(meeting.bodies.values_list("pk", flat=True))
+    for member in members:
+        if member.body_id not in body_ids:
+            raise ValidationError(
+                {"members": f"{member.name}さんはこの会議の会議体の構成員ではありません。"}
+            )
+        if meeting.attendees.filter(
+            Q(member=member) | Q(user_id=member.user_id, user__isnull=False)
+        ).exists():
+            continue
+        attendee = Attendee(
+            meeting=meeting,
+            member=member,
+            user=member.user,
+            name=member.name,
+            agency=member.agency,
+            title=member.title,
+        )
+        _save(attendee, actor=actor, reason="出席者を追加")
+    flagged = _agenda_recheck(actor=actor, meeting=meeting)
+    _support_access_sync_for_meeting(actor=actor, meeting=meeting)
+    return flagged
+
+
+@transaction.atomic
+def attendee_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    name: str,
+    agency: Agency,
+    title: str = "",
+    user: User | None = None,
+) -> list[AgendaItem]:
+    """Someone invited for this meeting only (no member of its bodies). Without a pledge
+    they receive no 支援会議 item; make them a member and record one if they should."""
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(meeting.pk)
+    if user is not None:
+        if meeting.attendees.filter(user=user).exists():
+            raise ValidationError({"user": f"{user.display_name}さんはすでに出席者です。"})
+        name = name.strip() or user.display_name
+        if user.agency_id != agency.pk:
+            raise ValidationError(
+                {
+                    "agency": f"{user.display_name}さんの所属は{user.agency}です。"
+                    "所属機関を合わせてください。"
+                }
+            )
+    if not name.strip():
+        raise ValidationError({"name": "氏名を入力してください。"})
+    attendee = Attendee(meeting=meeting, user=user, name=name.strip(), agency=agency, title=title)
+    _save(attendee, actor=actor, reason="出席者を追加（構成員以外）")
+    flagged = _agenda_recheck(actor=actor, meeting=meeting)
+    _support_access_sync_for_meeting(actor=actor, meeting=meeting)
+    return flagged
+
+
+@transaction.atomic
+def attendee_remove(*, actor: User, attendee: Attendee) -> list[AgendaItem]:
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(attendee.meeting_id)
+    _delete(attendee, actor=actor, reason="出席者から外す")
+    flagged = _agenda_recheck(actor=actor, meeting=meeting)
+    _support_access_sync_for_meeting(
+        actor=actor, meeting=meeting, reason=f"{attendee.name}さんを会議の出席者から外した"
+    )
+    return flagged
+
+
+# ---------------------------------------------------------------------------
+# Agenda
+
+
+def _agenda_recheck(*, actor: User | None, meeting: Meeting) -> list[AgendaItem]:
+    """Gate 1 for every consent-requiring item, stored on the item. Returns the items
+    that are flagged now but were not before."""
+    agencies = attending_agencies(meeting)
+    now = timezone.now()
+    newly: list[AgendaItem] = []
+    # The caller holds the meeting's lock; its items change only under it.
+    items = meeting.items.select_related("body", "case", "household", "meeting")
+    for item in items:
+        if not item.body.consent_required:
+            continue
+        problems = item_consent_problems(item, agencies)
+        if bool(problems) == item.gate_blocked and problems == item.gate_reasons:
+            continue
+        if problems and not item.gate_blocked:
+            newly.append(item)
+        item.gate_blocked = bool(problems)
+        item.gate_reasons = problems
+        item.gate_checked_at = now
+        reason = "同意の再確認: " + ("資料から除外" if problems else "確認できた")
+        _save(
+            item,
+            actor=actor,
+            reason=reason,
+            fields=["gate_blocked", "gate_reasons", "gate_checked_at"],
+        )
+    return newly
+
+
+@transaction.atomic
+def agenda_recheck(*, actor: User | None, meeting: Meeting) -> list[AgendaItem]:
+    """Re-run gate 1 now (consent may have been withdrawn or have expired since the
+    agenda was built). ``actor`` is None for the periodic task."""
+    if actor is not None:
+        _require_secretariat(actor)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.is_closed:
+        return []
+    return _agenda_recheck(actor=actor, meeting=meeting)
+
+
+def upcoming_meetings_recheck() -> int:
+    """Periodic: gate 1 for every scheduled meeting from today on; returns how many
+    items were newly flagged."""
+    count = 0
+    meetings = Meeting.objects.filter(
+        status=Meeting.Status.SCHEDULED, date__gte=timezone.localdate()
+    )
+    for meeting in meetings:
+        count += len(agenda_recheck(actor=None, meeting=meeting))
+    return count
+
+
+@transaction.atomic
+def agenda_item_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    body: MeetingBody,
+    purpose: str,
+    case: Case | None = None,
+    household: Household | None = None,
+) -> AgendaItem:
+    """Put a case (or, under a 支援会議, a household of concern) on the agenda.
+
+    Gate 1 refuses a 重層 item whose consent does not hold on the meeting date for every
+    attending agency; gate 2 refuses a 支援会議 item to a secretariat user who holds no
+    valid pledge for the body (they would be handling its papers)."""
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(meeting.pk)
+    problems = subject_problems(meeting=meeting, body=body, case=case, household=household)
+    if not problems and body.confidentiality_duty:
+        problem = user_pledge_problem(user=actor, body=body, on=meeting.date)
+        problems = [problem] if problem else []
+    if not problems:
+        problems = consent_problems(meeting=meeting, body=body, case=case, household=household)
+    if problems:
+        raise ValidationError(problems)
+    handles = case is not None and body.confidentiality_duty
+    if (
+        handles
+        and not BodyCaseHandling.objects.filter(body=body, case=case, ended_at=None).exists()
+    ):
+        # Opened before the item is saved, so that the items of a handling are exactly
+        # those created since it started.
+        handling = BodyCaseHandling(
+            body=body, case=case, started_at=timezone.now(), started_by=actor
+        )
+        _save(handling, actor=actor, reason=f"{format_wareki(meeting.date)}の会議の議題")
+    item = AgendaItem(
+        meeting=meeting,
+        body=body,
+        case=case,
+        household=household,
+        purpose=purpose,
+        order=(meeting.items.count() + 1),
+        created_by=actor,
+        gate_checked_at=timezone.now() if body.consent_required else None,
+    )
+    _save(item, actor=actor, reason="議題に追加")
+    if handles:
+        _support_access_sync(actor=actor, body=body, case=case)
+    return item
+
+
+@transaction.atomic
+def agenda_item_remove(*, actor: User, item: AgendaItem) -> None:
+    """Take an item off the agenda before the meeting. A handling that only this item
+    opened ends with it (and with it the members' case access)."""
+    _require_secretariat(actor)
+    item = _lock_item(item)
+    if item.minutes.strip() or item.decisions.exists():
+        raise ValidationError("議事録や決定事項のある議題は外せません。")
+    body, case = item.body, item.case
+    _delete(item, actor=actor, reason="議題から外す")
+    if case is None or not body.confidentiality_duty:
+        return
+    handling = BodyCaseHandling.objects.filter(body=body, case=case, ended_at=None).first()
+    others = AgendaItem.objects.filter(body=body, case=case)
+    if handling is not None and not others.filter(created_at__gte=handling.started_at).exists():
+        _handling_end(actor=actor, handling=handling, reason="議題から外したため")
+    else:
+        _support_access_sync(actor=actor, body=body, case=case)
+
+
+def _require_item_handling(*, actor: User, item: AgendaItem) -> None:
+    """Minutes and decisions of an item: gate 2 (支援会議) and gate 1 (重層) again."""
+    meeting = item.meeting
+    if item.body.confidentiality_duty:
+        problem = user_pledge_problem(user=actor, body=item.body, on=meeting.date)
+        if problem:
+            raise PermissionDenied(problem)
+    elif item.body.consent_required:
+        problems = item_consent_problems(item)
+        if problems or item.gate_blocked:
+            raise ValidationError(
+                ["同意の確認ができない議題は協議できません（重層的支援会議）。", *problems]
+            )
+
+
+@transaction.atomic
+def item_minutes_record(
+    *, actor: User, item: AgendaItem, minutes: str, ends_handling: bool = False
+) -> AgendaItem:
+    _require_secretariat(actor)
+    item = _lock_item(item)
+    _require_item_handling(actor=actor, item=item)
+    if ends_handling and not (item.body.confidentiality_duty and item.case_id):
+        raise ValidationError(
+            {"ends_handling": "支援会議で事例を扱う議題だけが、取扱いを終えられます。"}
+        )
+    item.minutes = minutes.strip()
+    item.ends_handling = ends_handling
+    item.minutes_recorded_by = actor
+    _save(
+        item,
+        actor=actor,
+        reason="議事録を記録",
+        fields=["minutes", "ends_handling", "minutes_recorded_by"],
+    )
+    return item
+
+
+@transaction.atomic
+def decision_add(
+    *,
+    actor: User,
+    item: AgendaItem,
+    content: str,
+    assignee_agency: Agency | None = None,
+    assignee_name: str = "",
+    due_on: dt.date | None = None,
+) -> Decision:
+    """決定事項: who does what by when."""
+    _require_secretariat(actor)
+    item = _lock_item(item)
+    _require_item_handling(actor=actor, item=item)
+    errors = {}
+    if not content.strip():
+        errors["content"] = "決定した内容を入力してください。"
+    if assignee_agency is None and not assignee_name.strip():
+        errors["assignee_agency"] = "担当する機関か担当者を入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    decision = Decision(
+        item=item,
+        content=content.strip(),
+        assignee_agency=assignee_agency,
+        assignee_name=assignee_name.strip(),
+        due_on=due_on,
+        created_by=actor,
+    )
+    _save(decision, actor=actor, reason="決定事項を記録")
+    return decision
+
+
+@transaction.atomic
+def decision_remove(*, actor: User, decision: Decision) -> None:
+    _require_secretariat(actor)
+    item = _lock_item(decision.item)
+    _require_item_handling(actor=actor, item=item)
+    _delete(decision, actor=actor, reason="決定事項を削除")
+
+
+@transaction.atomic
+def regional_issue_add(*, actor: User, meeting: Meeting, content: str) -> RegionalIssue:
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(meeting.pk)
+    if not content.strip():
+        raise ValidationError({"content": "地域課題の内容を入力してください。"})
+    issue = RegionalIssue(meeting=meeting, content=content.strip(), created_by=actor)
+    _save(issue, actor=actor, reason="地域課題を記録")
+    return issue
+
+
+@transaction.atomic
+def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting was held: gate 1 is checked a last time, the agenda is frozen, and
+    the 支援会議 handlings its 終結の判断 items ended are closed (members' access ends)."""
+    _require_secretariat(actor)
+    meeting = _lock_scheduled(meeting.pk)
+    if meeting.date > timezone.localdate():
+        raise ValidationError(
+            f"開催日（{format_wareki(meeting.date)}）より前には開催済みにできません。"
+        )
+    if not meeting.attendees.exists():
+        raise ValidationError("出席者を登録してから開催済みにしてください。")
+    _agenda_recheck(actor=actor, meeting=meeting)
+    meeting.status = Meeting.Status.HELD
+    meeting.closed_at = timezone.now()
+    meeting.closed_by = actor
+    _save(meeting, actor=actor, reason="開催済み", fields=["status", "closed_at", "closed_by"])
+    for item in meeting.items.filter(ends_handling=True, case__isnull=False).select_related(
+        "body", "case"
+    ):
+        handling = BodyCaseHandling.objects.filter(
+            body=item.body, case=item.case, ended_at=None
+        ).first()
+        if handling is not None:
+            _handling_end(
+                actor=actor,
+                handling=handling,
+                reason=f"{format_wareki(meeting.date)}の会議で終結の判断",
+            )
+    return meeting
+
+
+# ---------------------------------------------------------------------------
+# 支援会議 handling and case access (gate 3, basis 支援会議)
+
+
+@transaction.atomic
+def handling_end(*, actor: User, handling: BodyCaseHandling, reason: str) -> BodyCaseHandling:
+    """The secretariat ends a body's handling of a case explicitly."""
+    _require_secretariat(actor)
+    if user_pledge_valid(user=actor, body=handling.body, on=timezone.localdate()) is None:
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": "終了の理由を入力してください。"})
+    handling = BodyCaseHandling.objects.select_for_update().get(pk=handling.pk)
+    if handling.ended_at is not None:
+        raise ValidationError("この取扱いはすでに終了しています。")
+    return _handling_end(actor=actor, handling=handling, reason=reason.strip())
+
+
+def _handling_end(*, actor: User, handling: BodyCaseHandling, reason: str) -> BodyCaseHandling:
+    handling.ended_at = timezone.now()
+    handling.ended_by = actor
+    handling.end_reason = reason[:200]
+    _save(handling, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
+    _support_access_sync(
+        actor=actor,
+        body=handling.body,
+        case=handling.case,
+        reason=f"「{handling.body.name}」での取扱いの終了（{reason}）",
+    )
+    return handling
+
+
+def _support_access_sync_for_body(*, actor: User, body: MeetingBody, reason: str = "") -> None:
+    for handling in body.handlings.filter(ended_at=None).select_related("case"):
+        _support_access_sync(actor=actor, body=body, case=handling.case, reason=reason)
+
+
+def _support_access_sync_for_meeting(*, actor: User, meeting: Meeting, reason: str = "") -> None:
+    items = meeting.items.filter(case__isnull=False).select_related("body", "case")
+    for body, case in {(i.body, i.case) for i in items if i.body.confidentiality_duty}:
+        _support_access_sync(actor=actor, body=body, case=case, reason=reason)
+
+
+def _wanted_support_access(*, body: MeetingBody, case: Case) -> dict[int, ConfidentialityPledge]:
+    """user id → the pledge their access rests on, per the rule in the module docstring."""
+    if not BodyCaseHandling.objects.filter(body=body, case=case, ended_at=None).exists():
+        return {}
+    today = timezone.localdate()
+    attendees = Attendee.objects.filter(
+        meeting__items__body=body,
+        meeting__items__case=case,
+        user__isnull=False,
+        user__is_active=True,
+    ).select_related("user")
+    wanted: dict[int, ConfidentialityPledge] = {}
+    for attendee in attendees:
+        user = attendee.user
+        if user.pk in wanted or user.agency_id != attendee.agency_id:
+            continue
+        pledge = user_pledge_valid(user=user, body=body, on=today)
+        if pledge is not None:
+            wanted[user.pk] = pledge
+    return wanted
+
+
+def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: str = "") -> None:
+    """Make the 支援会議 grants of (body, case) what the rule gives now: grant the
+    missing ones, revoke the ones that no longer rest on a valid pledge, an open
+    handling and an attendance."""
+    if not body.confidentiality_duty:
+        return
+    now = timezone.now()
+    wanted = _wanted_support_access(body=body, case=case)
+    pledge_ids = [
+        str(pk)
+        for pk in ConfidentialityPledge.objects.filter(member__body=body).values_list(
+            "pk", flat=True
+        )
+    ]
+    current = (
+        CaseAccess.objects.select_for_update(of=("self",))
+        .filter(
+            case=case,
+            basis=CaseAccess.Basis.SUPPORT_MEETING,
+            source_type=PLEDGE_SOURCE,
+            source_id__in=pledge_ids,
+            revoked_at__isnull=True,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .select_related("user")
+    )
+    changed = False
+    for access in current:
+        pledge = wanted.get(access.user_id)
+        if pledge is not None and str(pledge.pk) == access.source_id:
+            del wanted[access.user_id]
+            continue
+        access.revoked_at = now
+        access.revoke_reason = (reason or f"「{body.name}」の支援会議の根拠がなくなった")[:200]
+        _save(
+            access,
+            actor=actor,
+            reason=access.revoke_reason,
+            fields=["revoked_at", "revoke_reason"],
+        )
+        events.access_revoked_event(case=case, actor=actor, access=access)
+        changed = True
+    for user_id, pledge in wanted.items():
+        user = User.objects.select_related("agency").get(pk=user_id)
+        until = f"{format_wareki(pledge.valid_until)}まで" if pledge.valid_until else "期限なし"
+        access = CaseAccess(
+            case=case,
+            user=user,
+            basis=CaseAccess.Basis.SUPPORT_MEETING,
+            reason=f"支援会議「{body.name}」の議題（守秘義務の誓約書 {until}、閲覧のみ）"[:200],
+            granted_by=actor,
+            valid_from=now,
+            valid_until=_end_of_day(pledge.valid_until),
+            source_type=PLEDGE_SOURCE,
+            source_id=str(pledge.pk),
+        )
+        _save(access, actor=actor, reason=access.reason)
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            kind=CaseEvent.Kind.ACCESS_GRANTED,
+            message=(
+                f"{user.display_name}さん（{user.agency}）に閲覧権限（根拠: 支援会議"
+                f"「{body.name}」、閲覧のみ、誓約書 {until}）を付与しました。"
+            )[:300],
+            parameters={"user_id": user.pk, "body_id": str(body.pk), "pledge_id": pledge.pk},
+        )
+        changed = True
+    if changed:
+        case_permissions_sync(case=case)

@@ -1,0 +1,551 @@
+"""Thin views: access helper → form → service → redirect. Gates live in the services and
+selectors; a view never filters visibility itself."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agencies.audit import Action, access_event_record
+
+from . import selectors, services
+from .forms import (
+    AgendaItemForm,
+    AttendeeAdHocForm,
+    AttendeeMembersForm,
+    BodyForm,
+    DecisionForm,
+    MeetingForm,
+    MemberForm,
+    MinutesForm,
+    PledgeForm,
+    ReasonForm,
+    RegionalIssueForm,
+)
+from .models import AgendaItem, Meeting
+from .permissions import (
+    MeetingNeed,
+    can_manage_meetings,
+    can_use_meetings,
+    user_pledge_problem,
+)
+
+MANAGE = MeetingNeed.MANAGE
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _tell_flagged(request: HttpRequest, items: list[AgendaItem]) -> None:
+    """Gate 1 re-check: the secretariat is told why an item left the papers."""
+    for item in items:
+        messages.warning(
+            request,
+            f"議題「{item.subject_label}」（{item.body}）は同意の確認ができないため、"
+            f"資料から除外されます。{' '.join(item.gate_reasons)}",
+        )
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not can_manage_meetings(request.user):
+        raise PermissionDenied
+
+
+# -- meetings ------------------------------------------------------------------
+
+
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    if not can_use_meetings(request.user):
+        raise PermissionDenied
+    meetings = selectors.meetings_visible_to(request.user).prefetch_related("bodies")
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "upcoming": meetings.filter(status=Meeting.Status.SCHEDULED).order_by(
+                "date", "start_time"
+            ),
+            "held": meetings.filter(status=Meeting.Status.HELD).order_by("-date")[:50],
+            "can_manage": can_manage_meetings(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_create(
+                actor=request.user,
+                bodies=list(form.cleaned_data["bodies"]),
+                data=form.service_data(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "会議を予定しました。出席者を登録してください。")
+            return redirect("meetings:meeting_attendees", pk=meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
+
+
+def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
+    access_event_record(action=Action.VIEW, request=request, obj=meeting)
+    can_manage = can_manage_meetings(request.user)
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "can_manage": can_manage,
+            "attendees": meeting.attendees.select_related("agency", "member", "user"),
+            "agenda": selectors.meeting_agenda(user=request.user, meeting=meeting),
+            "pledge_gaps": selectors.pledge_gaps(meeting=meeting) if can_manage else [],
+            "regional_issues": meeting.regional_issues.select_related("created_by"),
+            "issue_form": RegionalIssueForm() if can_manage and not meeting.is_closed else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    form = MeetingForm(
+        request.POST or None, instance=meeting, initial={"bodies": list(meeting.bodies.all())}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            flagged = services.meeting_update(
+                actor=request.user,
+                meeting=meeting,
+                bodies=list(form.cleaned_data["bodies"]),
+                data=form.service_data(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "会議の予定を保存しました。議題の同意を確認し直しました。")
+            _tell_flagged(request, flagged)
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_attendees(request: HttpRequest, pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    which = request.POST.get("form") if request.method == "POST" else None
+    members_form = AttendeeMembersForm(
+        request.POST if which == "members" else None, meeting=meeting
+    )
+    adhoc_form = AttendeeAdHocForm(request.POST if which == "adhoc" else None)
+    form = {"members": members_form, "adhoc": adhoc_form}.get(which)
+    if form is not None and form.is_valid():
+        try:
+            if which == "members":
+                flagged = services.attendees_add_members(
+                    actor=request.user,
+                    meeting=meeting,
+                    members=list(form.cleaned_data["members"]),
+                )
+            else:
+                flagged = services.attendee_add(
+                    actor=request.user, meeting=meeting, **form.cleaned_data
+                )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "出席者を登録しました。")
+            _tell_flagged(request, flagged)
+            return redirect("meetings:meeting_attendees", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/meeting_attendees.html",
+        {
+            "meeting": meeting,
+            "attendees": meeting.attendees.select_related("agency", "member", "user"),
+            "members_form": members_form,
+            "adhoc_form": adhoc_form,
+            "pledge_gaps": selectors.pledge_gaps(meeting=meeting),
+        },
+    )
+
+
+@require_POST
+def attendee_remove(request: HttpRequest, pk, attendee_pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    attendee = selectors.attendee_get_for_user(user=request.user, meeting=meeting, pk=attendee_pk)
+    try:
+        flagged = services.attendee_remove(actor=request.user, attendee=attendee)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{attendee.name}さんを出席者から外しました。")
+        _tell_flagged(request, flagged)
+    return redirect("meetings:meeting_attendees", pk=meeting.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def agenda_build(request: HttpRequest, pk) -> HttpResponse:
+    """Build the agenda: each candidate shows whether it may go on and, if not, why."""
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    bodies = list(meeting.bodies.all())
+    source = request.POST if request.method == "POST" else request.GET
+    body = next((b for b in bodies if str(b.pk) == source.get("body")), bodies[0])
+    form = AgendaItemForm(
+        request.POST or None, meeting=meeting, initial={"body": body.pk, "purpose": "sharing"}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case, household = selectors.agenda_subject_for_user(
+                user=request.user,
+                case_pk=data["case"],
+                household_pk=data["household"],
+                case_number=data["case_number"],
+            )
+            item = services.agenda_item_add(
+                actor=request.user,
+                meeting=meeting,
+                body=data["body"],
+                purpose=data["purpose"],
+                case=case,
+                household=household,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, f"「{item.subject_label}」を{item.body}の議題に追加しました。"
+            )
+            return redirect(f"{request.path}?body={item.body_id}")
+    query = request.GET.get("q", "").strip()[:50]
+    candidates, refused = selectors.agenda_candidates(
+        user=request.user, meeting=meeting, body=body, query=query
+    )
+    access_event_record(action=Action.VIEW, request=request, obj=meeting, page="議題の作成")
+    return render(
+        request,
+        "meetings/agenda_build.html",
+        {
+            "meeting": meeting,
+            "bodies": bodies,
+            "body": body,
+            "form": form,
+            "query": query,
+            "candidates": candidates,
+            "refused": refused,
+            "agenda": selectors.meeting_agenda(user=request.user, meeting=meeting),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def item_detail(request: HttpRequest, pk, item_pk) -> HttpResponse:
+    """An item with its minutes and decisions; the secretariat records them here."""
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
+    need = MANAGE if request.method == "POST" else MeetingNeed.VIEW
+    item = selectors.agenda_item_get_for_user(
+        user=request.user, meeting=meeting, pk=item_pk, need=need
+    )
+    access_event_record(action=Action.VIEW, request=request, obj=item, page="議題・議事録")
+    can_edit = can_manage_meetings(request.user) and not meeting.is_closed
+    allow_end = item.body.confidentiality_duty and item.case_id is not None
+    which = request.POST.get("form") if request.method == "POST" else None
+    minutes_form = (
+        MinutesForm(
+            request.POST if which == "minutes" else None, instance=item, allow_end=allow_end
+        )
+        if can_edit
+        else None
+    )
+    decision_form = (
+        DecisionForm(request.POST if which == "decision" else None) if can_edit else None
+    )
+    if request.method == "POST":
+        form = {"minutes": minutes_form, "decision": decision_form}.get(which)
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                if which == "minutes":
+                    services.item_minutes_record(
+                        actor=request.user,
+                        item=item,
+                        minutes=form.cleaned_data["minutes"],
+                        ends_handling=form.cleaned_data.get("ends_handling", False),
+                    )
+                    done = "議事録を保存しました。"
+                else:
+                    services.decision_add(actor=request.user, item=item, **form.cleaned_data)
+                    done = "決定事項を記録しました。"
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("meetings:item_detail", pk=meeting.pk, item_pk=item.pk)
+    return render(
+        request,
+        "meetings/item_detail.html",
+        {
+            "meeting": meeting,
+            "item": item,
+            "problems": selectors.item_problems(item=item),
+            "decisions": item.decisions.select_related("assignee_agency"),
+            "minutes_form": minutes_form,
+            "decision_form": decision_form,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_POST
+def item_remove(request: HttpRequest, pk, item_pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
+    item = selectors.agenda_item_get_for_user(
+        user=request.user, meeting=meeting, pk=item_pk, need=MANAGE
+    )
+    try:
+        services.agenda_item_remove(actor=request.user, item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"「{item.subject_label}」を議題から外しました。")
+    return redirect("meetings:agenda_build", pk=meeting.pk)
+
+
+@require_POST
+def decision_remove(request: HttpRequest, pk, item_pk, decision_pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
+    item = selectors.agenda_item_get_for_user(
+        user=request.user, meeting=meeting, pk=item_pk, need=MANAGE
+    )
+    decision = selectors.decision_get_for_user(user=request.user, item=item, pk=decision_pk)
+    try:
+        services.decision_remove(actor=request.user, decision=decision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "決定事項を削除しました。")
+    return redirect("meetings:item_detail", pk=meeting.pk, item_pk=item.pk)
+
+
+@require_POST
+def issue_add(request: HttpRequest, pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    form = RegionalIssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "地域課題の内容を入力してください。")
+    else:
+        try:
+            services.regional_issue_add(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "地域課題を記録しました。")
+    return redirect("meetings:meeting_detail", pk=meeting.pk)
+
+
+@require_POST
+def meeting_recheck(request: HttpRequest, pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    flagged = services.agenda_recheck(actor=request.user, meeting=meeting)
+    messages.success(request, "議題の同意を確認し直しました。")
+    _tell_flagged(request, flagged)
+    return redirect("meetings:meeting_detail", pk=meeting.pk)
+
+
+@require_POST
+def meeting_close(request: HttpRequest, pk) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    try:
+        services.meeting_close(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "会議を開催済みにしました。")
+    return redirect("meetings:meeting_detail", pk=meeting.pk)
+
+
+def meeting_papers(request: HttpRequest, pk) -> HttpResponse:
+    """会議資料 to print: gates 1 and 2 applied for this reader, exclusions counted."""
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
+    papers = selectors.meeting_papers(user=request.user, meeting=meeting)
+    access_event_record(
+        action=Action.PRINT,
+        request=request,
+        obj=meeting,
+        page="会議資料",
+        items=[str(p.item.pk) for p in papers.items],
+        excluded=papers.excluded,
+    )
+    return render(
+        request,
+        "meetings/meeting_papers.html",
+        {
+            "meeting": meeting,
+            "papers": papers,
+            "attendees": meeting.attendees.select_related("agency"),
+        },
+    )
+
+
+# -- bodies, members, pledges ------------------------------------------------------
+
+
+def body_list(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    return render(
+        request,
+        "meetings/body_list.html",
+        {"bodies": selectors.bodies_visible_to(request.user).select_related("chair")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def body_new(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = BodyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            body = services.body_create(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, f"会議体「{body.name}」を作成しました。構成員を登録してください。"
+            )
+            return redirect("meetings:body_detail", pk=body.pk)
+    return render(request, "meetings/body_form.html", {"form": form, "body": None})
+
+
+def body_detail(request: HttpRequest, pk) -> HttpResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "meetings/body_detail.html",
+        {
+            "body": body,
+            "members": selectors.body_members_with_pledges(body=body),
+            "today": timezone.localdate(),
+            "handlings": selectors.open_handlings(user=request.user, body=body),
+            "own_pledge_problem": user_pledge_problem(
+                user=request.user, body=body, on=timezone.localdate()
+            )
+            if body.confidentiality_duty
+            else "",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def body_edit(request: HttpRequest, pk) -> HttpResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    form = BodyForm(request.POST or None, instance=body)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.body_update(actor=request.user, body=body, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "会議体の情報を保存しました。")
+            return redirect("meetings:body_detail", pk=body.pk)
+    return render(request, "meetings/body_form.html", {"form": form, "body": body})
+
+
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, pk) -> HttpResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_add(actor=request.user, body=body, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{member.name}さんを構成員に登録しました。")
+            return redirect("meetings:body_detail", pk=body.pk)
+    return render(request, "meetings/member_form.html", {"form": form, "body": body})
+
+
+@require_http_methods(["GET", "POST"])
+def pledge_new(request: HttpRequest, pk, member_pk) -> HttpResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    member = selectors.member_get_for_user(user=request.user, body=body, pk=member_pk)
+    form = PledgeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pledge_record(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{member.name}さんの守秘義務の誓約書を記録しました。")
+            return redirect("meetings:body_detail", pk=body.pk)
+    return render(
+        request, "meetings/pledge_form.html", {"form": form, "body": body, "member": member}
+    )
+
+
+@require_POST
+def pledge_revoke(request: HttpRequest, pk, member_pk, pledge_pk) -> HttpResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    member = selectors.member_get_for_user(user=request.user, body=body, pk=member_pk)
+    pledge = selectors.pledge_get_for_user(user=request.user, member=member, pk=pledge_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "取消の理由を入力してください。")
+        return redirect("meetings:body_detail", pk=body.pk)
+    try:
+        services.pledge_revoke(actor=request.user, pledge=pledge, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{member.name}さんの誓約書を取り消しました。")
+    return redirect("meetings:body_detail", pk=body.pk)
+
+
+def pledge_document(request: HttpRequest, pk, member_pk, pledge_pk) -> FileResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk)
+    member = selectors.member_get_for_user(user=request.user, body=body, pk=member_pk)
+    pledge = selectors.pledge_get_for_user(user=request.user, member=member, pk=pledge_pk)
+    if not pledge.document:
+        raise Http404
+    access_event_record(action=Action.DOWNLOAD, request=request, obj=pledge, file="誓約書")
+    suffix = pledge.document.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        pledge.document.open("rb"),
+        content_type=pledge.document_content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"誓約書_{member.name}_{pledge.signed_on:%Y%m%d}.{suffix}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def handling_end(request: HttpRequest, pk, handling_pk) -> HttpResponse:
+    body = selectors.body_get_for_user(user=request.user, pk=pk, need=MANAGE)
+    handling = selectors.handling_get_for_user(user=request.user, body=body, pk=handling_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "終了の理由を入力してください。")
+        return redirect("meetings:body_detail", pk=body.pk)
+    try:
+        services.handling_end(actor=request.user, handling=handling, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"事例 {handling.case.number} の「{body.name}」での取扱いを終了しました。"
+        )
+    return redirect("meetings:body_detail", pk=body.pk)
