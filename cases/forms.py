@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.roles import Role
+from config.japanese import end_of_day_tokyo
 
 from .fields import JapaneseDateField, combine_tokyo
 from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
@@ -339,11 +340,8 @@ class CaseAccessGrantForm(forms.Form):
     )
 
     def clean_valid_until(self):
-        day = self.cleaned_data.get("valid_until")
-        if day is None:
-            return None
         # Inclusive end date: access ends at midnight Tokyo after that day.
-        return combine_tokyo(day + dt.timedelta(days=1), dt.time(0, 0))
+        return end_of_day_tokyo(self.cleaned_data.get("valid_until"))
 
 
 class CaseAccessRevokeForm(forms.Form):

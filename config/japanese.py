@@ -119,6 +119,14 @@ def fiscal_year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def end_of_day_tokyo(day: dt.date | None) -> dt.datetime | None:
+    """The moment a date ends in Tokyo: something valid *until* a date (inclusive) is
+    valid through that whole day."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 

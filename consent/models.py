@@ -6,15 +6,16 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from agencies.documents import PrivateStorage
 
-def private_storage() -> FileSystemStorage:
+
+def private_storage() -> PrivateStorage:
     # Scanned documents live outside MEDIA_ROOT and are served only by a checked view.
-    return FileSystemStorage(location=settings.KASANE_PRIVATE_ROOT / "consents", base_url=None)
+    return PrivateStorage("consents")
 
 
 def _document_path(instance: Consent, filename: str) -> str:

@@ -11,38 +11,19 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
 from agencies.roles import Role
 from cases import events
 from cases.models import Case, CaseAccess, CaseEvent, Person
 from cases.selectors import households_visible_to
 from cases.services import _save, case_permissions_sync
-from config.japanese import TOKYO, age_on, format_wareki
+from config.japanese import TOKYO, age_on, end_of_day_tokyo, format_wareki
 
 from .models import Consent
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
 SELF_CONSENT_MIN_AGE = 15
 ADULT_AGE = 18
-
-
-def document_content_type(document: UploadedFile) -> str:
-    """The real type of an upload, from its first bytes (never from its name)."""
-    if document.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError({"document": "同意書のファイルは10MB以下にしてください。"})
-    head = document.read(16)
-    document.seek(0)
-    for signature, content_type in DOCUMENT_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    raise ValidationError(
-        {"document": "同意書はPDF・JPEG・PNGのファイルだけを登録できます（中身を確認しています）。"}
-    )
 
 
 def _check_giver(person: Person, data: dict[str, Any]) -> None:
@@ -75,13 +56,6 @@ def _check_giver(person: Person, data: dict[str, Any]) -> None:
         )
 
 
-def _end_of_day(day: dt.date | None) -> dt.datetime | None:
-    """A consent valid *until* a date is valid through that whole day in Tokyo."""
-    if day is None:
-        return None
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
-
-
 def _start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
 
@@ -106,7 +80,7 @@ def consent_access_grant(*, actor: User, consent: Consent, case: Case) -> list[C
             reason=f"{consent.person.full_name}さんの同意（{format_wareki(consent.obtained_on)}）",
             granted_by=actor,
             valid_from=max(_start_of_day(consent.obtained_on), case.opened_at),
-            valid_until=_end_of_day(consent.valid_until),
+            valid_until=end_of_day_tokyo(consent.valid_until),
             source_type="consent.consent",
             source_id=str(consent.pk),
         )
@@ -148,7 +122,7 @@ def consent_record(
         raise ValidationError({"witness": "口頭での同意は、立ち会った職員を入力してください。"})
     consent = Consent(person=person, obtained_by=actor, **data)
     if document is not None:
-        consent.document_content_type = document_content_type(document)
+        consent.document_content_type = scanned_document_type(document, what="同意書")
         consent.document = document
     _save(consent, actor=actor, reason="同意を記録")
     consent.agencies.set(agencies)

@@ -9,39 +9,21 @@ is derived from the kind, never stored, so that it cannot drift from the law.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from agencies.documents import PrivateStorage
 from config.japanese import format_wareki
 
 
-class PledgeStorage(FileSystemStorage):
-    """Scanned pledges live outside MEDIA_ROOT and are served only by a checked view.
-
-    The location is read from the setting on every use (not once at import), so that a
-    changed ``KASANE_PRIVATE_ROOT`` — a test's temporary directory — is honoured."""
-
-    def __init__(self):
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self):
-        return settings.KASANE_PRIVATE_ROOT / "pledges"
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-
-def private_storage() -> FileSystemStorage:
-    return PledgeStorage()
+def private_storage() -> PrivateStorage:
+    # Scanned pledges live outside MEDIA_ROOT and are served only by a checked view.
+    return PrivateStorage("pledges")
 
 
 def _pledge_document_path(instance: ConfidentialityPledge, filename: str) -> str:

@@ -29,12 +29,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
 from cases import events
 from cases.models import Case, CaseAccess, CaseEvent, Household
 from cases.services import _save, case_permissions_sync
-from config.japanese import format_wareki
-from consent.services import DOCUMENT_SIGNATURES, MAX_DOCUMENT_BYTES, _end_of_day
+from config.japanese import end_of_day_tokyo, format_wareki
 
 from .models import (
     AgendaItem,
@@ -151,20 +151,6 @@ def member_add(
     return member
 
 
-def pledge_document_content_type(document: UploadedFile) -> str:
-    """The real type of an uploaded pledge, from its first bytes (never from its name)."""
-    if document.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError({"document": "誓約書のファイルは10MB以下にしてください。"})
-    head = document.read(16)
-    document.seek(0)
-    for signature, content_type in DOCUMENT_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    raise ValidationError(
-        {"document": "誓約書はPDF・JPEG・PNGのファイルだけを登録できます（中身を確認しています）。"}
-    )
-
-
 @transaction.atomic
 def pledge_record(
     *,
@@ -188,7 +174,7 @@ def pledge_record(
         member=member, signed_on=signed_on, valid_until=valid_until, recorded_by=actor
     )
     if document is not None:
-        pledge.document_content_type = pledge_document_content_type(document)
+        pledge.document_content_type = scanned_document_type(document, what="誓約書")
         pledge.document = document
     _save(pledge, actor=actor, reason="守秘義務の誓約書を記録")
     _support_access_sync_for_body(actor=actor, body=body)
@@ -720,7 +706,7 @@ def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: 
             reason=f"支援会議「{body.name}」の議題（守秘義務の誓約書 {until}、閲覧のみ）"[:200],
             granted_by=actor,
             valid_from=now,
-            valid_until=_end_of_day(pledge.valid_until),
+            valid_until=end_of_day_tokyo(pledge.valid_until),
             source_type=PLEDGE_SOURCE,
             source_id=str(pledge.pk),
         )

@@ -15,8 +15,7 @@ from agencies.roles import Role
 from cases import selectors as case_selectors
 from cases.models import CaseAccess, CaseEvent
 from cases.permissions import Need
-from config.japanese import format_wareki
-from consent.services import _end_of_day
+from config.japanese import end_of_day_tokyo, format_wareki
 from meetings import selectors, services
 from meetings.models import ConfidentialityPledge, MeetingBody
 from tests.factories import user_with_role
@@ -174,7 +173,7 @@ def test_a_support_item_grants_pledged_attendees_read_only_access(
     add_item(secretariat, meeting, support_body, case=case)
     access = support_grants(case, staff_unassigned).get()
     assert access.agency is None
-    assert access.valid_until == _end_of_day(TODAY + dt.timedelta(days=60))
+    assert access.valid_until == end_of_day_tokyo(TODAY + dt.timedelta(days=60))
     assert access.history.get().history_user == secretariat
     assert case_selectors.case_needs_for_user(user=staff_unassigned, case=case) == {Need.VIEW}
     event = case.events.filter(kind=CaseEvent.Kind.ACCESS_GRANTED).first()
@@ -199,7 +198,7 @@ def test_support_access_ends_when_the_pledge_lapses(
     pledge(secretariat, support_body, staff_unassigned, valid_until=until)
     add_item(secretariat, meeting, support_body, case=case)
     assert case_selectors.cases_visible_to(staff_unassigned).exists()
-    later = _end_of_day(until) + dt.timedelta(seconds=1)
+    later = end_of_day_tokyo(until) + dt.timedelta(seconds=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert not case_selectors.cases_visible_to(staff_unassigned).exists()
 
