@@ -13,6 +13,7 @@ def kasane(request: HttpRequest) -> dict:
         "is_coordinator": user.has_role(Role.COORDINATOR),
         "is_agency_staff": user.has_role(Role.AGENCY_STAFF),
         "is_admin_role": user.has_role(Role.ADMIN),
+        "is_secretariat": user.has_role(Role.SECRETARIAT),
         "user_role_labels": [
             Role(name).label for name in sorted(user.role_names) if name in ROLE_NAMES
         ],

@@ -181,6 +181,10 @@ def consent_withdraw(
         )
         events.access_revoked_event(case=access.case, actor=actor, access=access)
         revoked.append(access)
+    # Meetings already scheduled re-check gate 1 at once (their items get flagged).
+    from meetings.tasks import upcoming_meetings_recheck_task
+
+    transaction.on_commit(upcoming_meetings_recheck_task.delay)
     for case in consent.person.cases.all():
         CaseEvent.objects.create(
             case=case,

@@ -442,6 +442,23 @@ def agenda_item_add(
         gate_checked_at=timezone.now() if body.consent_required else None,
     )
     _save(item, actor=actor, reason="議題に追加")
+    if case is not None:
+        # The case's timeline keeps when, under which body and before whom it was shared.
+        attendees = "、".join(sorted({a.agency.name for a in meeting.attendees.all() if a.agency}))
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            kind=CaseEvent.Kind.MEETING_AGENDA,
+            message=(
+                f"{format_wareki(meeting.date)}の{body.name}の議題に追加しました"
+                f"（{item.get_purpose_display()}。出席機関: {attendees or 'なし'}）。"
+            )[:300],
+            parameters={
+                "meeting_id": str(meeting.pk),
+                "item_id": str(item.pk),
+                "body_id": str(body.pk),
+            },
+        )
     if handles:
         _support_access_sync(actor=actor, body=body, case=case)
     return item

@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
     # Grants with an end date end by themselves: the policy checks dates on every
     # read, and this re-mirrors the guardian permissions soon after.
     "case-access-expire": {"task": "cases.tasks.case_access_expire_task", "schedule": 15 * 60},
+    # Gate 1 again for every scheduled meeting, so that a consent that expired since
+    # the agenda was built flags its item before the papers go out.
+    "upcoming-meetings-recheck": {
+        "task": "meetings.tasks.upcoming_meetings_recheck_task",
+        "schedule": 60 * 60,
+    },
 }
 
 # Accounts (OWASP ASVS 5.0 level 2; DESIGN.md "Security and privacy").

@@ -265,3 +265,34 @@ def test_the_candidate_list_shows_each_case_with_its_reason(
     assert by_case[consented].allowed
     assert not by_case[case].allowed
     assert "同意が記録されていません" in by_case[case].problems[0]
+
+
+def test_withdrawal_itself_flags_the_items_of_scheduled_meetings(
+    django_capture_on_commit_callbacks,
+    secretariat,
+    coordinator,
+    meeting,
+    consent_body,
+    case,
+    agencies,
+):
+    given = consent(coordinator, case.subjects.get(), agencies)
+    item = add_item(secretariat, meeting, consent_body, case=case)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_services.consent_withdraw(
+            actor=coordinator, consent=given, withdrawn_on=TODAY, reason="本人の申し出"
+        )
+    item.refresh_from_db()
+    assert item.gate_blocked
+    assert "撤回" in item.gate_reasons[0]
+
+
+def test_an_agenda_item_is_on_the_case_timeline(
+    secretariat, coordinator, meeting, consent_body, case, agencies
+):
+    from cases.models import CaseEvent
+
+    consent(coordinator, case.subjects.get(), agencies)
+    add_item(secretariat, meeting, consent_body, case=case)
+    event = case.events.get(kind=CaseEvent.Kind.MEETING_AGENDA)
+    assert consent_body.name in event.message and event.actor == secretariat
