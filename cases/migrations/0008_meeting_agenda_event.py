@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_emergency_access'),
+        ("cases", "0007_emergency_access"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('opened', '事例を開始'), ('consultation_linked', '相談受付を事例に追加'), ('status_changed', '状態を変更'), ('updated', '事例情報を更新'), ('access_granted', '閲覧権限を付与'), ('access_revoked', '閲覧権限を取消'), ('member_added', '世帯員を追加'), ('member_updated', '世帯員の情報を更新'), ('handed_over', '担当調整役の引継ぎ'), ('consent_recorded', '同意を記録'), ('consent_withdrawn', '同意の撤回'), ('emergency_requested', '緊急時の提供を申請'), ('meeting_agenda', '会議の議題に追加')], max_length=30, verbose_name='種類'),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opened", "事例を開始"),
+                    ("consultation_linked", "相談受付を事例に追加"),
+                    ("status_changed", "状態を変更"),
+                    ("updated", "事例情報を更新"),
+                    ("access_granted", "閲覧権限を付与"),
+                    ("access_revoked", "閲覧権限を取消"),
+                    ("member_added", "世帯員を追加"),
+                    ("member_updated", "世帯員の情報を更新"),
+                    ("handed_over", "担当調整役の引継ぎ"),
+                    ("consent_recorded", "同意を記録"),
+                    ("consent_withdrawn", "同意の撤回"),
+                    ("emergency_requested", "緊急時の提供を申請"),
+                    ("meeting_agenda", "会議の議題に追加"),
+                ],
+                max_length=30,
+                verbose_name="種類",
+            ),
         ),
     ]
