@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_SIGNATURES = {
@@ -52,3 +53,16 @@ def scanned_document_type(document: UploadedFile, *, what: str) -> str:
             return content_type
     message = f"{what}はPDF・JPEG・PNGのファイルだけを登録できます（中身を確認しています）。"
     raise ValidationError({"document": message})
+
+
+def private_document_response(field_file, *, content_type: str, filename: str) -> FileResponse:
+    """A stored document as a download (never shown inline), under a readable name."""
+    suffix = field_file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        field_file.open("rb"),
+        content_type=content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"{filename}.{suffix}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies.audit import Action, access_event_record
+from agencies.documents import private_document_response
 from agencies.roles import Role
 from cases import selectors as case_selectors
 from cases.forms import add_service_errors
@@ -102,15 +103,11 @@ def consent_document(request: HttpRequest, household_pk, person_pk, pk) -> FileR
     if not consent.document:
         raise Http404
     access_event_record(action=Action.DOWNLOAD, request=request, obj=consent, file="同意書")
-    suffix = consent.document.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        consent.document.open("rb"),
-        content_type=consent.document_content_type or "application/octet-stream",
-        as_attachment=True,
-        filename=f"同意書_{person.family_name}_{consent.obtained_on:%Y%m%d}.{suffix}",
+    return private_document_response(
+        consent.document,
+        content_type=consent.document_content_type,
+        filename=f"同意書_{person.family_name}_{consent.obtained_on:%Y%m%d}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def consents_expiring(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.audit import Action, access_event_record
+from agencies.documents import private_document_response
 
 from . import selectors, services
 from .forms import (
@@ -521,15 +522,11 @@ def pledge_document(request: HttpRequest, pk, member_pk, pledge_pk) -> FileRespo
     if not pledge.document:
         raise Http404
     access_event_record(action=Action.DOWNLOAD, request=request, obj=pledge, file="誓約書")
-    suffix = pledge.document.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        pledge.document.open("rb"),
-        content_type=pledge.document_content_type or "application/octet-stream",
-        as_attachment=True,
-        filename=f"誓約書_{member.name}_{pledge.signed_on:%Y%m%d}.{suffix}",
+    return private_document_response(
+        pledge.document,
+        content_type=pledge.document_content_type,
+        filename=f"誓約書_{member.name}_{pledge.signed_on:%Y%m%d}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @require_POST
