@@ -24,6 +24,10 @@ def test_seed_demo_creates_one_user_per_role_and_thirty_households(capsys):
     )
     assert Household.objects.count() == 30
     assert Case.objects.exists()
+    from meetings.models import Meeting, MeetingBody
+
+    assert MeetingBody.objects.count() == 2
+    assert Meeting.objects.get().bodies.count() == 2
     assert "coordinator" in out and "kasane-demo-pw" in out
     assert User.objects.get(username="coordinator").check_password("kasane-demo-pw")
     assert not User.objects.filter(is_superuser=True).exists()

@@ -21,6 +21,8 @@ from cases import services
 from cases.models import Case, Consultation, Household, IssueCategory, Person
 from config.japanese import age_on
 from consent.services import consent_record
+from meetings import services as meeting_services
+from meetings.models import Meeting, MeetingBody
 
 AREAS = ["北部圏域", "中部圏域", "南部圏域"]
 
@@ -186,6 +188,10 @@ class Command(BaseCommand):
                 self.stdout.write("世帯データは作成済みのため、追加しませんでした。")
             else:
                 self._households(users, agencies)
+            if MeetingBody.objects.exists():
+                self.stdout.write("会議体は作成済みのため、追加しませんでした。")
+            else:
+                self._meetings(users)
         self._print_logins()
 
     def _agencies(self) -> list[Agency]:
@@ -334,6 +340,55 @@ class Command(BaseCommand):
                         reason="初回訪問を実施",
                     )
         self.stdout.write(f"架空の世帯 {len(FAMILY)} 件と事例 {opened} 件を作成しました。")
+
+    def _meetings(self, users: dict[str, User]) -> None:
+        """Two bodies as 長岡京市 runs them, pledges, and an upcoming joint meeting."""
+        secretariat = users["secretariat"]
+        support = meeting_services.body_create(
+            actor=secretariat,
+            data={
+                "name": "支援会議",
+                "kind": MeetingBody.Kind.SOCIAL_WELFARE_ACT,
+                "chair": users["coordinator"],
+            },
+        )
+        layered = meeting_services.body_create(
+            actor=secretariat,
+            data={
+                "name": "重層的支援会議",
+                "kind": MeetingBody.Kind.GUIDELINE,
+                "chair": users["coordinator"],
+            },
+        )
+        signed = timezone.localdate() - dt.timedelta(days=60)
+        members = {}
+        for body in (support, layered):
+            for username in ("secretariat", "coordinator", "agency_staff", "agency_staff2"):
+                member = meeting_services.member_add(
+                    actor=secretariat, body=body, user=users[username]
+                )
+                members[(body.pk, username)] = member
+                if body.confidentiality_duty and username != "agency_staff2":
+                    meeting_services.pledge_record(
+                        actor=secretariat, member=member, signed_on=signed
+                    )
+        meeting = meeting_services.meeting_create(
+            actor=secretariat,
+            bodies=[support, layered],
+            data={
+                "date": timezone.localdate() + dt.timedelta(days=14),
+                "kind": Meeting.Kind.REGULAR,
+                "place": "市役所 第3会議室",
+            },
+        )
+        meeting_services.attendees_add_members(
+            actor=secretariat,
+            meeting=meeting,
+            members=[
+                members[(layered.pk, u)] for u in ("secretariat", "coordinator", "agency_staff")
+            ],
+        )
+        self.stdout.write("会議体（支援会議・重層的支援会議）と合同会議 1 件を作成しました。")
 
     def _print_logins(self) -> None:
         self.stdout.write("")
