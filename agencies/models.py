@@ -70,11 +70,6 @@ class Agency(models.Model):
         return self.name
 
 
-class KasaneUserManager(UserManager):
-    def get_by_natural_key(self, username: str) -> User:
-        return self.get(**{self.model.USERNAME_FIELD: username})
-
-
 class User(AbstractUser):
     """A member of staff. Every user belongs to exactly one agency."""
 
@@ -88,7 +83,7 @@ class User(AbstractUser):
     title = models.CharField("職名", max_length=100, blank=True)
 
     REQUIRED_FIELDS = ["email", "agency"]
-    objects = KasaneUserManager()
+    objects = UserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

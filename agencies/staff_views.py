@@ -6,42 +6,23 @@ They show counts, never case content: the admin role sees no case data.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cases.models import Case
 from cases.services import coordinator_handover
 
-from .models import User
+from . import selectors
 from .permissions import can_hand_over_cases, can_manage_staff
 from .roles import Role
 from .services import staff_transfer
 from .staff_forms import HandoverForm, StaffTransferForm
 
 
-def _staff_get(pk) -> User:
-    try:
-        return User.objects.select_related("agency").get(pk=pk)
-    except User.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 def staff_list(request: HttpRequest) -> HttpResponse:
     if not can_manage_staff(request.user):
         raise PermissionDenied
-    users = (
-        User.objects.select_related("agency")
-        .prefetch_related("groups")
-        .annotate(
-            open_led_cases=Count(
-                "led_cases", filter=Q(led_cases__status__in=Case.OPEN_STATUSES), distinct=True
-            )
-        )
-        .order_by("agency__name_kana", "name_kana", "username")
-    )
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.staff_for_management(), 50).get_page(request.GET.get("page"))
     return render(request, "agencies/staff_list.html", {"page": page})
 
 
@@ -49,7 +30,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def staff_transfer_view(request: HttpRequest, pk) -> HttpResponse:
     if not can_manage_staff(request.user):
         raise PermissionDenied
-    staff = _staff_get(pk)
+    staff = selectors.staff_get(pk=pk)
     form = StaffTransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,14 +49,12 @@ def staff_transfer_view(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def staff_handover_view(request: HttpRequest, pk) -> HttpResponse:
-    if not can_hand_over_cases(request.user):
+    leaving = selectors.staff_get(pk=pk)
+    if not can_hand_over_cases(request.user, leaving=leaving):
         raise PermissionDenied
-    leaving = _staff_get(pk)
     if not leaving.has_role(Role.COORDINATOR):
         raise Http404
-    open_count = Case.objects.filter(
-        lead_coordinator=leaving, status__in=Case.OPEN_STATUSES
-    ).count()
+    open_count = selectors.open_cases_led_count(user=leaving)
     form = HandoverForm(request.POST or None, leaving=leaving)
     if request.method == "POST" and form.is_valid():
         try:

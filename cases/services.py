@@ -628,7 +628,9 @@ def case_access_expire() -> int:
 @transaction.atomic
 def coordinator_handover(*, actor: User, leaving: User, successor: User, reason: str) -> int:
     """A leaving coordinator's open cases go to a successor in one step."""
-    if not actor.has_role(Role.COORDINATOR, Role.ADMIN):
+    from agencies.permissions import can_hand_over_cases
+
+    if not can_hand_over_cases(actor, leaving=leaving):
         raise PermissionDenied
     if not successor.has_role(Role.COORDINATOR) or not successor.is_active:
         raise ValidationError({"successor": "引継ぎ先には調整役の職員を選んでください。"})

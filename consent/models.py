@@ -116,9 +116,6 @@ class Consent(models.Model):
             if flag
         ]
 
-    def covers(self, purpose: str) -> bool:
-        return purpose in self.purposes
-
     def state_on(self, day: dt.date) -> str:
         """有効 when obtained on or before ``day``, not expired before it (the end date
         is inclusive) and not withdrawn by then."""

@@ -28,10 +28,6 @@ def test_other_roles_cannot_enter_the_admin(login, coordinator):
     assert "/login/" in response["Location"]
 
 
-def test_the_admin_is_not_a_superuser(admin_user):
-    assert not admin_user.is_superuser
-
-
 def test_create_admin_makes_an_admin_role_user_not_a_superuser(monkeypatch):
     from django.core.management import call_command
 

@@ -43,3 +43,17 @@ def test_a_coordinator_hands_over_their_cases(login, case, coordinator, hub):
 def test_agency_staff_cannot_hand_over(login, case, coordinator, staff_assigned):
     url = reverse("staff:handover", args=[coordinator.pk])
     assert login(staff_assigned).get(url).status_code == 403
+
+
+def test_a_coordinator_cannot_hand_over_a_colleagues_cases(login, case, coordinator, hub):
+    colleague = user_with_role(Role.COORDINATOR, agency=hub, username="colleague")
+    url = reverse("staff:handover", args=[colleague.pk])
+    assert login(coordinator).get(url).status_code == 403
+
+
+def test_the_admin_hands_over_any_coordinators_cases(login, case, coordinator, admin_user, hub):
+    successor = user_with_role(Role.COORDINATOR, agency=hub, username="successor")
+    url = reverse("staff:handover", args=[coordinator.pk])
+    response = login(admin_user).post(url, {"successor": successor.pk, "reason": "退職"})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).lead_coordinator == successor

@@ -43,36 +43,18 @@ def _leave_seed_data_behind(django_db_setup, django_db_blocker):
         connections.close_all()
 
 
-# One Playwright and one Chromium per test session, even when another test module
-# imports the ``browser`` fixture (that makes a second fixture definition, and a second
-# sync_playwright() inside the first one's event loop would fail).
-_shared: dict = {"users": 0, "playwright": None, "browser": None}
-
-
 @pytest.fixture(scope="session")
 def browser():
+    """One Chromium (Debian's, headless) for the whole session."""
     require(chromium_path() is not None, "Debian chromium")
-    if _shared["users"] == 0:
-        from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright
 
-        playwright = sync_playwright().start()
-        try:
-            _shared["browser"] = playwright.chromium.launch(
-                executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-            )
-        except Exception:
-            playwright.stop()
-            raise
-        _shared["playwright"] = playwright
-    _shared["users"] += 1
-    try:
-        yield _shared["browser"]
-    finally:
-        _shared["users"] -= 1
-        if _shared["users"] == 0:
-            _shared["browser"].close()
-            _shared["playwright"].stop()
-            _shared.update(playwright=None, browser=None)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -110,8 +110,6 @@ def test_only_the_admin_role_moves_staff(coordinator, staff_assigned, other_agen
 
 def test_a_leaving_coordinators_cases_are_handed_over_in_one_step(case, coordinator, hub):
     successor = user_with_role(Role.COORDINATOR, agency=hub, username="successor")
-    closed = Case.objects.filter(pk=case.pk)
-    assert closed.count() == 1
     moved = services.coordinator_handover(
         actor=coordinator, leaving=coordinator, successor=successor, reason="4月の異動"
     )
@@ -197,3 +195,12 @@ def test_the_history_page_shows_field_diffs_in_japanese(login, case, coordinator
 def test_the_history_page_is_404_for_an_unassigned_agency(login, case, staff_unassigned):
     url = reverse("cases:case_history", args=[case.pk])
     assert login(staff_unassigned).get(url).status_code == 404
+
+
+def test_a_coordinator_cannot_hand_over_a_colleagues_cases_in_the_service(case, hub):
+    colleague = user_with_role(Role.COORDINATOR, agency=hub, username="colleague")
+    successor = user_with_role(Role.COORDINATOR, agency=hub, username="successor")
+    with pytest.raises(PermissionDenied):
+        services.coordinator_handover(
+            actor=colleague, leaving=case.lead_coordinator, successor=successor, reason=""
+        )
