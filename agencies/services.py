@@ -15,7 +15,7 @@ def staff_transfer(*, actor: User, user: User, agency: Agency, reason: str = "äº
     """Move a user to another agency. What they saw through the old agency ends at
     once: agency grants follow the agency, and their personal grants are revoked."""
     from cases.models import CaseAccess
-    from cases.services import _save, cases_permissions_sync_for_user
+    from cases.services import _save
 
     if not actor.has_role(Role.ADMIN):
         raise PermissionDenied
@@ -30,4 +30,3 @@ def staff_transfer(*, actor: User, user: User, agency: Agency, reason: str = "äº
     user._history_user = actor
     user._change_reason = reason
     user.save(update_fields=["agency"])
-    cases_permissions_sync_for_user(user=user)

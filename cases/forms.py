@@ -13,6 +13,7 @@ from config.japanese import end_of_day_tokyo
 
 from .fields import JapaneseDateField, combine_tokyo
 from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
+from .permissions import PERSON_WORK_FIELDS
 
 KANA_RE = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f\s\u3000ー・=＝]+$")
 
@@ -119,6 +120,19 @@ class MemberForm(PersonForm):
 
 class PersonEditForm(PersonForm):
     version = VersionField()
+
+
+IDENTITY_HELP = "氏名・ふりがな・生年月日・性別・続柄は、ケースの調整役が変更します。"
+
+
+class PersonContactEditForm(PersonEditForm):
+    """For users who may *work* but not *manage* the household: contact details only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in set(self.Meta.fields) - PERSON_WORK_FIELDS:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = IDENTITY_HELP
 
 
 class BaseMemberFormSet(forms.BaseFormSet):

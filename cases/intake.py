@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from . import selectors, services
@@ -118,6 +118,15 @@ class IntakeFlow:
             return None
         try:
             return self._record()
+        except PermissionDenied:
+            # Adding members to a household whose open case the window does not manage
+            # is the coordinators' decision; keep everything typed and say so.
+            self.errors.append(
+                "この世帯には支援中のケースがあるため、世帯員の追加はケースの調整役だけが"
+                "行えます。既存の世帯員を本人として選んで受け付けるか、調整役に連絡して"
+                "ください。"
+            )
+            return None
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.error_dict.items():

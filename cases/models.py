@@ -313,7 +313,6 @@ class Case(VersionedModel):
         verbose_name = "事例"
         verbose_name_plural = "事例"
         ordering = ["-fiscal_year", "-sequence"]
-        permissions = [("add_supportrecord", "支援経過を記録できる")]
         constraints = [
             models.UniqueConstraint(
                 fields=["fiscal_year", "sequence"], name="case_number_unique_per_fiscal_year"

@@ -1,7 +1,9 @@
 """The one place that decides who may see and change case data (DESIGN.md gate 3).
 
-``access_rows_for`` is the policy: the CaseAccess rows that apply to a user at a
-moment. Every selector and access helper is built on it; nothing else decides.
+``access_rows_for`` gives the CaseAccess rows that apply to a user at a moment; the
+needs they meet follow from their bases (the view / work / manage table of DESIGN.md).
+Households and people before a case follow the consultation rules below. Every
+selector, access helper and write service asks these functions; nothing else decides.
 """
 
 from __future__ import annotations
@@ -15,15 +17,24 @@ from django.utils import timezone
 from agencies.models import User
 from agencies.roles import CASE_ROLES, Role
 
-from .models import CaseAccess
+from .models import Case, CaseAccess, Consultation, Household, Person
 
 Basis = CaseAccess.Basis
 
 
 class Need(StrEnum):
-    VIEW = "view"
-    CHANGE = "change"
+    """What a user wants to do (DESIGN.md): read, do the daily work, or decide."""
 
+    VIEW = "view"
+    # 支援経過, tasks and referrals of their agency, contact details, a withdrawal.
+    WORK = "work"
+    # Status, 主担当, 対象者, members, identity, consent, access, meetings, closure.
+    MANAGE = "manage"
+
+
+VIEW_ONLY = frozenset({Need.VIEW})
+VIEW_WORK = frozenset({Need.VIEW, Need.WORK})
+ALL_NEEDS = frozenset(Need)
 
 # Which roles of an agency an agency-level grant reaches, per basis.
 AGENCY_BASIS_ROLES: dict[str, frozenset[Role]] = {
@@ -36,10 +47,20 @@ AGENCY_BASIS_ROLES: dict[str, frozenset[Role]] = {
     # 支援会議 grants are user-level (the pledged members only), never agency-wide.
 }
 
-# Which bases let a holder change the case (status, 主担当, members) rather than only read it.
-CHANGE_BASES: dict[str, frozenset[Role]] = {
-    Basis.COLLABORATION: frozenset({Role.COORDINATOR}),
+# What each basis lets its holder do. 支援会議 and 緊急 are read-only everywhere.
+BASIS_NEEDS: dict[str, frozenset[Need]] = {
+    Basis.RECEIVING_AGENCY: VIEW_WORK,
+    Basis.CONSENT: VIEW_WORK,
+    Basis.COLLABORATION_PARTNER: VIEW_WORK,
+    Basis.COLLABORATION: ALL_NEEDS,
+    Basis.SUPPORT_MEETING: VIEW_ONLY,
+    Basis.EMERGENCY: VIEW_ONLY,
 }
+
+# Fields of a household or a person that *work* may change (contact details and the
+# notes of daily work); every other field is identity or membership: *manage*.
+HOUSEHOLD_WORK_FIELDS = frozenset({"postal_code", "address", "phone", "notes"})
+PERSON_WORK_FIELDS = frozenset({"phone", "address", "notes"})
 
 
 def active_q(at: dt.datetime) -> Q:
@@ -50,44 +71,108 @@ def active_q(at: dt.datetime) -> Q:
     )
 
 
+def works_cases(user: User) -> bool:
+    """The roles that take consultations and work cases (coordinators, agency staff)."""
+    return user.is_authenticated and user.is_active and bool(user.role_names & CASE_ROLES)
+
+
 def access_rows_for(user: User, *, at: dt.datetime | None = None) -> QuerySet[CaseAccess]:
     """The CaseAccess rows that give ``user`` access at ``at`` (default: now)."""
-    if not user.is_authenticated or not user.is_active:
-        return CaseAccess.objects.none()
-    roles = user.role_names
-    if not roles & CASE_ROLES:
+    if not works_cases(user):
         # manager, admin and secretariat see no case content through these bases.
         return CaseAccess.objects.none()
+    roles = user.role_names
     agency_bases = [basis for basis, allowed in AGENCY_BASIS_ROLES.items() if roles & allowed]
     who = Q(user_id=user.pk) | Q(agency_id=user.agency_id, basis__in=agency_bases)
     return CaseAccess.objects.filter(active_q(at or timezone.now()) & who)
 
 
-def case_needs_met(user: User, bases: set[str]) -> set[Need]:
-    """What a user may do with a case, given the bases by which they reach it."""
-    if not bases:
-        return set()
-    needs = {Need.VIEW}
-    if any(user.role_names & CHANGE_BASES.get(basis, frozenset()) for basis in bases):
-        needs.add(Need.CHANGE)
+def case_needs_met(bases: set[str]) -> frozenset[Need]:
+    """What the bases by which a user reaches a case let them do."""
+    needs: frozenset[Need] = frozenset()
+    for basis in bases:
+        needs |= BASIS_NEEDS.get(basis, frozenset())
     return needs
 
 
-# The django-guardian permissions that mirror each need (never the source of truth).
-NEED_PERMISSIONS: dict[Need, tuple[str, ...]] = {
-    Need.VIEW: ("view_case",),
-    Need.CHANGE: ("change_case", "add_supportrecord"),
-}
+def case_needs(user: User, case: Case) -> frozenset[Need]:
+    bases = set(access_rows_for(user).filter(case=case).values_list("basis", flat=True))
+    return case_needs_met(bases)
 
 
-def users_reached_by(access: CaseAccess) -> QuerySet[User]:
-    """The users an access row gives access to right now (before dates are checked)."""
-    if access.user_id:
-        return User.objects.filter(pk=access.user_id, is_active=True)
-    roles = AGENCY_BASIS_ROLES.get(access.basis, frozenset())
-    return User.objects.filter(
-        agency_id=access.agency_id, is_active=True, groups__name__in=roles
-    ).distinct()
+# ---------------------------------------------------------------------------
+# Before a case: consultations and their households
+
+
+def handed_to_collaboration_q() -> Q:
+    """A consultation handed to 多機関協働 by its outcome (a つなぎ will join this)."""
+    return Q(outcome=Consultation.Outcome.COLLABORATION)
+
+
+def uncased_consultations_q(user: User) -> Q:
+    """The consultations without a case that ``user`` sees: their own window's, and —
+    for a coordinator — those handed to 多機関協働 in the coordinator's area (a hub with
+    no area serves the whole city). One closed at its window stays with its window."""
+    if not works_cases(user):
+        return Q(pk__in=[])
+    own_window = Q(receiving_agency_id=user.agency_id)
+    if not user.has_role(Role.COORDINATOR):
+        return Q(case__isnull=True) & own_window
+    area_id = user.agency.area_id
+    handed = handed_to_collaboration_q()
+    if area_id is not None:
+        handed &= Q(receiving_agency__area_id=area_id)
+    return Q(case__isnull=True) & (own_window | handed)
+
+
+def household_needs(user: User, household: Household) -> frozenset[Need]:
+    """What ``user`` may do to a household and its members.
+
+    While the household has an open case, its cases decide: *view* and *work* from any
+    of them, *manage* only with manage on every open one (a membership or identity
+    change reaches all of them). A window that took a consultation of the household
+    may also view and work it. Before a case exists — or when all are closed — the
+    window that took an uncased consultation and the coordinators it was handed to
+    manage the household."""
+    if not works_cases(user):
+        return frozenset()
+    per_case: dict = {}
+    for case_id, basis in (
+        access_rows_for(user).filter(case__household=household).values_list("case_id", "basis")
+    ):
+        per_case[case_id] = per_case.get(case_id, frozenset()) | BASIS_NEEDS.get(basis, frozenset())
+    needs: frozenset[Need] = frozenset().union(*per_case.values()) if per_case else frozenset()
+    holds_consultation = household.consultations.filter(uncased_consultations_q(user)).exists()
+    open_cases = list(
+        household.cases.filter(status__in=Case.OPEN_STATUSES).values_list("pk", flat=True)
+    )
+    if open_cases:
+        if holds_consultation:
+            needs |= VIEW_WORK
+        if not all(Need.MANAGE in per_case.get(pk, ()) for pk in open_cases):
+            needs -= {Need.MANAGE}
+    elif holds_consultation:
+        needs |= ALL_NEEDS
+    return needs
+
+
+def person_consent_needs_met(user: User, person: Person) -> bool:
+    """Recording or changing a consent creates access: once the person is a subject of
+    an open case, it needs *manage* on every such case; before that, *manage* on the
+    household (the window that obtained it at intake, or the coordinators)."""
+    open_cases = list(person.cases.filter(status__in=Case.OPEN_STATUSES))
+    if open_cases:
+        return all(Need.MANAGE in case_needs(user, case) for case in open_cases)
+    return Need.MANAGE in household_needs(user, person.household)
+
+
+def fields_need(changed: set[str], work_fields: frozenset[str]) -> Need:
+    """The need a change of these fields asks: *work* for contact details, else *manage*."""
+    return Need.WORK if changed <= work_fields else Need.MANAGE
+
+
+# ---------------------------------------------------------------------------
+# Role-level checks (no case yet to decide on)
 
 
 def can_record_consultation(user: User) -> bool:
@@ -103,8 +188,3 @@ def can_list_case_data(user: User) -> bool:
 
 def can_open_case(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR)
-
-
-def sees_all_uncased_consultations(user: User) -> bool:
-    """Coordinators see every consultation not yet in a case (to pick up つなぎ)."""
-    return user.has_role(Role.COORDINATOR)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from agencies.models import User
-from agencies.roles import Role
 from config.japanese import normalize_address, normalize_kana, normalize_phone, normalize_text
 
 from .models import Case, CaseAccess, Consultation, EmergencyAccessRequest, Household, Person
 from .permissions import (
     Need,
     access_rows_for,
+    case_needs,
     case_needs_met,
-    sees_all_uncased_consultations,
+    household_needs,
+    uncased_consultations_q,
+    works_cases,
 )
 
 
@@ -31,27 +33,25 @@ def case_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Case:
     bases = set(access_rows_for(user).filter(case_id=pk).values_list("basis", flat=True))
     if not bases:
         raise Http404
-    if need not in case_needs_met(user, bases):
+    if need not in case_needs_met(bases):
         raise PermissionDenied
     return Case.objects.select_related(
         "household", "lead_coordinator", "main_agency", "opened_by"
     ).get(pk=pk)
 
 
-def case_needs_for_user(*, user: User, case: Case) -> set[Need]:
-    bases = set(access_rows_for(user).filter(case=case).values_list("basis", flat=True))
-    return case_needs_met(user, bases)
+def case_needs_for_user(*, user: User, case: Case) -> frozenset[Need]:
+    return case_needs(user, case)
 
 
 def consultations_visible_to(user: User) -> QuerySet[Consultation]:
-    """A consultation without a case: its window and the coordinators. With a case:
-    whoever sees the case."""
-    if not user.is_authenticated or not user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
+    """A consultation without a case: its window, and the coordinators of its area once
+    it is handed to 多機関協働. With a case: whoever sees the case."""
+    if not works_cases(user):
         return Consultation.objects.none()
-    uncased = Q(case__isnull=True)
-    if not sees_all_uncased_consultations(user):
-        uncased &= Q(receiving_agency_id=user.agency_id)
-    return Consultation.objects.filter(uncased | Q(case__in=cases_visible_to(user)))
+    return Consultation.objects.filter(
+        uncased_consultations_q(user) | Q(case__in=cases_visible_to(user))
+    )
 
 
 def households_visible_to(user: User) -> QuerySet[Household]:
@@ -62,13 +62,19 @@ def households_visible_to(user: User) -> QuerySet[Household]:
 
 
 def household_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Household:
+    """The household, or 404 when the user may not see it, 403 when they see it but
+    may not do ``need`` to it."""
     try:
         household = households_visible_to(user).get(pk=pk)
-    except (Household.DoesNotExist, ValueError) as exc:
+    except (Household.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
-    if need == Need.CHANGE and not user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
+    if need != Need.VIEW and need not in household_needs(user, household):
         raise PermissionDenied
     return household
+
+
+def household_needs_for_user(*, user: User, household: Household) -> frozenset[Need]:
+    return household_needs(user, household)
 
 
 def person_get_for_user(*, user: User, household: Household, pk) -> Person:

@@ -8,12 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
-from guardian.models import UserObjectPermission
-from guardian.shortcuts import assign_perm
 
 from agencies.models import Agency, User
 from agencies.roles import Role
@@ -39,15 +36,17 @@ from .models import (
     Person,
 )
 from .permissions import (
-    NEED_PERMISSIONS,
+    HOUSEHOLD_WORK_FIELDS,
+    PERSON_WORK_FIELDS,
     Need,
     active_q,
     can_open_case,
     can_record_consultation,
-    case_needs_met,
-    users_reached_by,
+    case_needs,
+    fields_need,
+    household_needs,
 )
-from .selectors import case_needs_for_user, consultations_visible_to, households_visible_to
+from .selectors import consultations_visible_to
 
 # ---------------------------------------------------------------------------
 # Optimistic locking
@@ -180,9 +179,19 @@ def _household_set_keys(household: Household) -> None:
     household.phone_key = normalize_phone(household.phone)
 
 
-def _require_household_access(actor: User, household: Household) -> None:
-    if not households_visible_to(actor).filter(pk=household.pk).exists():
+def require_case_need(actor: User, case: Case, need: Need) -> None:
+    """The policy's answer for a write on a case; refuses with PermissionDenied."""
+    if need not in case_needs(actor, case):
         raise PermissionDenied
+
+
+def require_household_need(actor: User, household: Household, need: Need) -> None:
+    if need not in household_needs(actor, household):
+        raise PermissionDenied
+
+
+def _changed_fields(instance: models.Model, data: dict[str, Any]) -> set[str]:
+    return {name for name, value in data.items() if getattr(instance, name) != value}
 
 
 def _household_new(*, actor: User, data: dict[str, Any]) -> Household:
@@ -202,7 +211,7 @@ def _person_new(*, actor: User, household: Household, data: dict[str, Any]) -> P
 
 @transaction.atomic
 def person_add(*, actor: User, household: Household, data: dict[str, Any]) -> Person:
-    _require_household_access(actor, household)
+    require_household_need(actor, household, Need.MANAGE)
     person = _person_new(actor=actor, household=household, data=data)
     _household_refresh_keys(household, actor=actor)
     for case in household.cases.all():
@@ -214,7 +223,9 @@ def person_add(*, actor: User, household: Household, data: dict[str, Any]) -> Pe
 def person_update(
     *, actor: User, person: Person, data: dict[str, Any], expected_version: int
 ) -> list[str]:
-    _require_household_access(actor, person.household)
+    # Contact details are daily work; name, ふりがな, birth date and relation are *manage*.
+    need = fields_need(_changed_fields(person, data), PERSON_WORK_FIELDS)
+    require_household_need(actor, person.household, need)
     probe = Person(**{**{f.attname: getattr(person, f.attname) for f in Person._meta.fields}})
     for name, value in data.items():
         setattr(probe, name, value)
@@ -238,7 +249,9 @@ def person_update(
 def household_update(
     *, actor: User, household: Household, data: dict[str, Any], expected_version: int
 ) -> list[str]:
-    _require_household_access(actor, household)
+    require_household_need(
+        actor, household, fields_need(_changed_fields(household, data), HOUSEHOLD_WORK_FIELDS)
+    )
     probe = Household(address=data.get("address", ""), phone=data.get("phone", ""))
     _household_set_keys(probe)
     return versioned_update(
@@ -279,7 +292,9 @@ def consultation_record(
             raise ValidationError("新しい世帯には世帯員を1人以上登録してください。")
         household = _household_new(actor=actor, data=household_data or {})
     else:
-        _require_household_access(actor, household)
+        # Taking a consultation needs only sight of the household; adding members to
+        # it is a membership change (*manage*).
+        require_household_need(actor, household, Need.MANAGE if new_members else Need.VIEW)
     if main_issue not in issues:
         raise ValidationError(
             {"main_issue": "主な相談内容は、選んだ相談内容の中から選んでください。"}
@@ -354,7 +369,6 @@ def _access_grant(
     events.access_granted_event(
         case=case, actor=actor, agency=agency, basis_label=access.get_basis_display()
     )
-    case_permissions_sync(case=case)
     return access
 
 
@@ -376,6 +390,7 @@ def case_open(
     visible = consultations_visible_to(actor).select_for_update().filter(pk__in=ids)
     if visible.count() != len(set(ids)):
         raise PermissionDenied
+    require_household_need(actor, consultation.household, Need.MANAGE)
     errors: dict[str, str] = {}
     if any(c.household_id != consultation.household_id for c in consultations):
         errors["extra_consultations"] = "同じ世帯の相談受付だけを含められます。"
@@ -447,8 +462,7 @@ def case_update(
 ) -> list[str]:
     """Change status, 主担当機関 or 担当調整役. Status changes need no reason here;
     終結 and 中断 get their own flows in the lifecycle work."""
-    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
-        raise PermissionDenied
+    require_case_need(actor, case, Need.MANAGE)
     lead = data.get("lead_coordinator")
     if lead is not None and not lead.has_role(Role.COORDINATOR):
         raise ValidationError({"lead_coordinator": "担当調整役には調整役の職員を選んでください。"})
@@ -504,46 +518,7 @@ def search_keys_refresh(*, actor: User) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Case access: grants, revokes and their django-guardian mirror
-
-
-def case_permissions_sync(*, case: Case) -> None:
-    """Make the guardian object permissions of ``case`` equal what the policy gives
-    now. CaseAccess rows stay the truth; this is a mirror, rebuilt on every change."""
-    now = timezone.now()
-    bases_by_user: dict[int, set[str]] = {}
-    users: dict[int, User] = {}
-    for access in case.accesses.filter(active_q(now)):
-        for user in users_reached_by(access):
-            users[user.pk] = user
-            bases_by_user.setdefault(user.pk, set()).add(access.basis)
-    wanted: set[tuple[int, str]] = set()
-    for user_id, bases in bases_by_user.items():
-        for need in case_needs_met(users[user_id], bases):
-            wanted.update((user_id, codename) for codename in NEED_PERMISSIONS[need])
-    content_type = ContentType.objects.get_for_model(Case)
-    existing = UserObjectPermission.objects.filter(
-        content_type=content_type, object_pk=str(case.pk)
-    ).select_related("permission")
-    have = {(row.user_id, row.permission.codename): row for row in existing}
-    for key, row in have.items():
-        if key not in wanted:
-            row.delete()
-    for user_id, codename in wanted - set(have):
-        assign_perm(f"cases.{codename}", users[user_id], case)
-
-
-def cases_permissions_sync_for_user(*, user: User) -> None:
-    """Re-mirror every case the user had or now has a permission on (role or agency
-    changed, account deactivated)."""
-    from .selectors import cases_visible_to
-
-    content_type = ContentType.objects.get_for_model(Case)
-    had = UserObjectPermission.objects.filter(user=user, content_type=content_type).values_list(
-        "object_pk", flat=True
-    )
-    for case in Case.objects.filter(pk__in=list(had)) | cases_visible_to(user):
-        case_permissions_sync(case=case)
+# Case access: grants and revokes
 
 
 @transaction.atomic
@@ -556,8 +531,7 @@ def case_access_grant(
     valid_until: dt.datetime | None = None,
 ) -> CaseAccess:
     """A coordinator brings an agency into the 多機関協働 of this case."""
-    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
-        raise PermissionDenied
+    require_case_need(actor, case, Need.MANAGE)
     reason = reason.strip()
     errors = {}
     if not reason:
@@ -583,8 +557,7 @@ def case_access_grant(
 @transaction.atomic
 def case_access_revoke(*, actor: User, access: CaseAccess, reason: str) -> CaseAccess:
     case = access.case
-    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
-        raise PermissionDenied
+    require_case_need(actor, case, Need.MANAGE)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "取消の理由を入力してください。"})
@@ -602,27 +575,7 @@ def case_access_revoke(*, actor: User, access: CaseAccess, reason: str) -> CaseA
     access.revoke_reason = reason
     _save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
     events.access_revoked_event(case=case, actor=actor, access=access)
-    case_permissions_sync(case=case)
     return access
-
-
-def case_access_expire() -> int:
-    """Re-mirror cases whose grants have run out (the policy already ignores them).
-    Run periodically; returns how many cases were re-mirrored."""
-    now = timezone.now()
-    content_type = ContentType.objects.get_for_model(Case)
-    mirrored = UserObjectPermission.objects.filter(content_type=content_type).values("object_pk")
-    expired = (
-        CaseAccess.objects.filter(valid_until__lte=now, revoked_at__isnull=True)
-        .filter(case_id__in=[row["object_pk"] for row in mirrored])
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
-    cases = list(Case.objects.filter(pk__in=list(expired)))
-    for case in cases:
-        with transaction.atomic():
-            case_permissions_sync(case=case)
-    return len(cases)
 
 
 @transaction.atomic
@@ -659,7 +612,6 @@ def coordinator_handover(*, actor: User, leaving: User, successor: User, reason:
             at=now,
             reason=reason,
         )
-        case_permissions_sync(case=case)
         count += 1
     return count
 
@@ -672,8 +624,7 @@ def coordinator_handover(*, actor: User, leaving: User, successor: User, reason:
 def emergency_access_request(
     *, actor: User, case: Case, agency: Agency, legal_basis: str, reason: str, days: int
 ) -> EmergencyAccessRequest:
-    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
-        raise PermissionDenied
+    require_case_need(actor, case, Need.MANAGE)
     errors = {}
     if not reason.strip():
         errors["reason"] = "緊急に提供する理由を具体的に入力してください。"
@@ -708,8 +659,7 @@ def emergency_access_request(
 def emergency_access_approve(*, actor: User, request: EmergencyAccessRequest) -> CaseAccess:
     """The second coordinator's approval opens the case to the agency for the days asked."""
     case = request.case
-    if Need.CHANGE not in case_needs_for_user(user=actor, case=case):
-        raise PermissionDenied
+    require_case_need(actor, case, Need.MANAGE)
     request = EmergencyAccessRequest.objects.select_for_update().get(pk=request.pk)
     if not request.is_pending:
         raise ValidationError("この申請はすでに承認されています。")
@@ -736,5 +686,4 @@ def emergency_access_approve(*, actor: User, request: EmergencyAccessRequest) ->
     events.access_granted_event(
         case=case, actor=actor, agency=request.agency, basis_label=access.get_basis_display()
     )
-    case_permissions_sync(case=case)
     return access

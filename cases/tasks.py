@@ -10,11 +10,3 @@ def search_keys_refresh_task(*, actor_id: int) -> int:
     from .services import search_keys_refresh
 
     return search_keys_refresh(actor=User.objects.get(pk=actor_id))
-
-
-@shared_task(acks_late=True)
-def case_access_expire_task() -> int:
-    """Periodic: re-mirror the guardian permissions of grants that ran out."""
-    from .services import case_access_expire
-
-    return case_access_expire()

@@ -27,6 +27,7 @@ from .forms import (
     EmergencyAccessForm,
     HouseholdEditForm,
     HouseholdSearchForm,
+    PersonContactEditForm,
     PersonEditForm,
     PersonForm,
     add_service_errors,
@@ -111,7 +112,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
         "cases/case_detail.html",
         {
             "case": case,
-            "can_change": Need.CHANGE in needs,
+            "can_change": Need.MANAGE in needs,
             "members": case.household.members.order_by("created_at"),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
             "consultations": case.consultations.select_related(
@@ -128,7 +129,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
     conflict = None
     if request.method == "POST":
         form = CaseEditForm(request.POST, instance=Case.objects.get(pk=case.pk))
@@ -161,7 +162,7 @@ def case_edit(request: HttpRequest, pk) -> HttpResponse:
 def case_access(request: HttpRequest, pk) -> HttpResponse:
     """Who may see the case, and (for its coordinators) granting an agency access."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
-    can_change = Need.CHANGE in selectors.case_needs_for_user(user=request.user, case=case)
+    can_change = Need.MANAGE in selectors.case_needs_for_user(user=request.user, case=case)
     form = CaseAccessGrantForm(request.POST or None) if can_change else None
     if request.method == "POST":
         if not can_change:
@@ -204,7 +205,7 @@ def case_access(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def emergency_request(request: HttpRequest, pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
     form = EmergencyAccessForm(request.POST, prefix="e")
     if form.is_valid():
         try:
@@ -229,7 +230,7 @@ def emergency_request(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def emergency_approve(request: HttpRequest, pk, request_pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
     emergency = selectors.emergency_request_get_for_user(
         user=request.user, case=case, pk=request_pk
     )
@@ -247,7 +248,7 @@ def emergency_approve(request: HttpRequest, pk, request_pk) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def case_access_revoke(request: HttpRequest, pk, access_pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
     access = selectors.case_access_get_for_user(user=request.user, case=case, pk=access_pk)
     form = CaseAccessRevokeForm(request.POST)
     if not form.is_valid():
@@ -367,9 +368,7 @@ def intake_form(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     household = None
     if request.GET.get("household"):
-        household = selectors.household_get_for_user(
-            user=request.user, pk=request.GET["household"], need=Need.CHANGE
-        )
+        household = selectors.household_get_for_user(user=request.user, pk=request.GET["household"])
     flow = intake.IntakeFlow(request, household=household)
     if request.method == "POST":
         consultation = flow.submit()
@@ -404,6 +403,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=household)
+    needs = selectors.household_needs_for_user(user=request.user, household=household)
     return render(
         request,
         "cases/household_detail.html",
@@ -416,13 +416,15 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
             .order_by("-received_at"),
             "cases": selectors.cases_visible_to(request.user).filter(household=household),
             "can_record": can_record_consultation(request.user),
+            "can_work": Need.WORK in needs,
+            "can_manage": Need.MANAGE in needs,
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk) -> HttpResponse:
-    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.CHANGE)
+    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.WORK)
     return _versioned_edit(
         request,
         form_class=HouseholdEditForm,
@@ -437,13 +439,16 @@ def household_edit(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, household_pk, pk) -> HttpResponse:
-    household = selectors.household_get_for_user(
-        user=request.user, pk=household_pk, need=Need.CHANGE
-    )
+    household = selectors.household_get_for_user(user=request.user, pk=household_pk, need=Need.WORK)
     person = selectors.person_get_for_user(user=request.user, household=household, pk=pk)
+    manages = Need.MANAGE in selectors.household_needs_for_user(
+        user=request.user, household=household
+    )
     return _versioned_edit(
         request,
-        form_class=PersonEditForm,
+        # Without *manage*, only the contact details can be changed: the identity
+        # fields are shown but not editable (and whatever is posted for them is ignored).
+        form_class=PersonEditForm if manages else PersonContactEditForm,
         instance=person,
         save=lambda data, version: services.person_update(
             actor=request.user, person=person, data=data, expected_version=version
@@ -456,7 +461,7 @@ def person_edit(request: HttpRequest, household_pk, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_add(request: HttpRequest, household_pk) -> HttpResponse:
     household = selectors.household_get_for_user(
-        user=request.user, pk=household_pk, need=Need.CHANGE
+        user=request.user, pk=household_pk, need=Need.MANAGE
     )
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

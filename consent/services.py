@@ -13,11 +13,10 @@ from django.utils import timezone
 
 from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
-from agencies.roles import Role
 from cases import events
 from cases.models import Case, CaseAccess, CaseEvent, Person
-from cases.selectors import households_visible_to
-from cases.services import _save, case_permissions_sync
+from cases.permissions import Need, household_needs, person_consent_needs_met
+from cases.services import _save
 from config.japanese import TOKYO, age_on, end_of_day_tokyo, format_wareki
 
 from .models import Consent
@@ -89,7 +88,6 @@ def consent_access_grant(*, actor: User, consent: Consent, case: Case) -> list[C
             case=case, actor=actor, agency=agency, basis_label=access.get_basis_display()
         )
         created.append(access)
-    case_permissions_sync(case=case)
     return created
 
 
@@ -109,9 +107,8 @@ def consent_record(
     agencies: Sequence[Agency],
     document: UploadedFile | None = None,
 ) -> Consent:
-    if not actor.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
-        raise PermissionDenied
-    if not households_visible_to(actor).filter(pk=person.household_id).exists():
+    # A consent creates access: the hardest check of all (DESIGN.md gate 3).
+    if not person_consent_needs_met(actor, person):
         raise PermissionDenied
     _check_giver(person, data)
     if not any(data.get(f) for f in ("purpose_sharing", "purpose_meeting", "purpose_plan")):
@@ -149,9 +146,9 @@ def consent_withdraw(
     """Gate 4: future 重層的支援会議 use stops (validity is checked on the meeting date)
     and access resting only on this consent is revoked at once. What was shared stays
     on record: the grants are revoked, not deleted, and the timeline says so."""
-    if not actor.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
-        raise PermissionDenied
-    if not households_visible_to(actor).filter(pk=consent.person.household_id).exists():
+    # Recording a withdrawal the person told them of is daily work; it only ever
+    # takes access away.
+    if Need.WORK not in household_needs(actor, consent.person.household):
         raise PermissionDenied
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
@@ -193,5 +190,4 @@ def consent_withdraw(
             message=f"{consent.person.full_name}さんが同意を撤回しました。理由: {reason}"[:300],
             parameters={"consent_id": str(consent.pk), "withdrawn_on": withdrawn_on.isoformat()},
         )
-        case_permissions_sync(case=case)
     return revoked

@@ -11,7 +11,7 @@ from agencies.documents import private_document_response
 from agencies.roles import Role
 from cases import selectors as case_selectors
 from cases.forms import add_service_errors
-from cases.permissions import Need
+from cases.permissions import Need, person_consent_needs_met
 
 from . import selectors, services
 from .forms import ConsentForm, ConsentWithdrawForm
@@ -38,13 +38,18 @@ def person_consents(request: HttpRequest, household_pk, person_pk) -> HttpRespon
                 "obtained_by", "withdrawn_by"
             ),
             "state": selectors.person_consent_state(person=person),
+            "can_record": person_consent_needs_met(request.user, person),
+            "can_withdraw": Need.WORK
+            in case_selectors.household_needs_for_user(user=request.user, household=household),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
-    household, person = _person(request, household_pk, person_pk, need=Need.CHANGE)
+    household, person = _person(request, household_pk, person_pk)
+    if not person_consent_needs_met(request.user, person):
+        raise PermissionDenied
     form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,7 +76,7 @@ def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def consent_withdraw(request: HttpRequest, household_pk, person_pk, pk) -> HttpResponse:
-    household, person = _person(request, household_pk, person_pk, need=Need.CHANGE)
+    household, person = _person(request, household_pk, person_pk, need=Need.WORK)
     consent = selectors.consent_get_for_user(user=request.user, person=person, pk=pk)
     form = ConsentWithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -33,7 +33,8 @@ from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
 from cases import events
 from cases.models import Case, CaseAccess, CaseEvent, Household
-from cases.services import _save, case_permissions_sync
+from cases.permissions import works_cases
+from cases.services import _save
 from config.japanese import end_of_day_tokyo, format_wareki
 
 from .models import (
@@ -665,6 +666,10 @@ def _wanted_support_access(*, body: MeetingBody, case: Case) -> dict[int, Confid
         user = attendee.user
         if user.pk in wanted or user.agency_id != attendee.agency_id:
             continue
+        if not works_cases(user):
+            # The secretariat reads 支援会議 items through gate 2, never through a case
+            # grant: a row it could not use would only be noise in the access list.
+            continue
         pledge = user_pledge_valid(user=user, body=body, on=today)
         if pledge is not None:
             wanted[user.pk] = pledge
@@ -697,7 +702,6 @@ def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: 
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
         .select_related("user")
     )
-    changed = False
     for access in current:
         pledge = wanted.get(access.user_id)
         if pledge is not None and str(pledge.pk) == access.source_id:
@@ -712,7 +716,6 @@ def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: 
             fields=["revoked_at", "revoke_reason"],
         )
         events.access_revoked_event(case=case, actor=actor, access=access)
-        changed = True
     for user_id, pledge in wanted.items():
         user = User.objects.select_related("agency").get(pk=user_id)
         until = f"{format_wareki(pledge.valid_until)}まで" if pledge.valid_until else "期限なし"
@@ -738,6 +741,3 @@ def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: 
             )[:300],
             parameters={"user_id": user.pk, "body_id": str(body.pk), "pledge_id": pledge.pk},
         )
-        changed = True
-    if changed:
-        case_permissions_sync(case=case)

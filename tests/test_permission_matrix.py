@@ -58,10 +58,11 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:case_open":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:household_detail":       ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:household_edit":         ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
-    "cases:person_add":             ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    # The receiving window works the case (contact details) but does not manage it.
+    "cases:person_add":             ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:person_edit":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "consent:person_consents":      ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
-    "consent:consent_new":          ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "consent:consent_new":          ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "consent:consent_withdraw":     ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "consent:consent_document":     ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "consent:consents_expiring":    ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),

@@ -180,9 +180,6 @@ KASANE_TRUST_X_FORWARDED_FOR = env.bool("KASANE_TRUST_X_FORWARDED_FOR", default=
 KASANE_ACCESS_LOG_RETENTION_DAYS = env.int("KASANE_ACCESS_LOG_RETENTION_DAYS", default=365 * 5)
 
 CELERY_BEAT_SCHEDULE = {
-    # Grants with an end date end by themselves: the policy checks dates on every
-    # read, and this re-mirrors the guardian permissions soon after.
-    "case-access-expire": {"task": "cases.tasks.case_access_expire_task", "schedule": 15 * 60},
     # Gate 1 again for every scheduled meeting, so that a consent that expired since
     # the agenda was built flags its item before the papers go out.
     "upcoming-meetings-recheck": {

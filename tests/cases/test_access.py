@@ -29,10 +29,12 @@ def test_everyone_else_gets_404_as_if_the_case_did_not_exist(request, case, pers
         selectors.case_get_for_user(user=user, pk=case.pk)
 
 
-def test_a_visible_case_without_change_rights_answers_403(case, staff_assigned, coordinator):
+def test_a_visible_case_without_manage_rights_answers_403(case, staff_assigned, coordinator):
     with pytest.raises(PermissionDenied):
-        selectors.case_get_for_user(user=staff_assigned, pk=case.pk, need=Need.CHANGE)
-    assert selectors.case_get_for_user(user=coordinator, pk=case.pk, need=Need.CHANGE) == case
+        selectors.case_get_for_user(user=staff_assigned, pk=case.pk, need=Need.MANAGE)
+    assert selectors.case_get_for_user(user=coordinator, pk=case.pk, need=Need.MANAGE) == case
+    # The receiving window works the case: work, but not manage.
+    assert selectors.case_get_for_user(user=staff_assigned, pk=case.pk, need=Need.WORK) == case
 
 
 def test_a_revoked_or_expired_grant_gives_no_access(case, staff_assigned):
