@@ -128,31 +128,33 @@ def uncased_consultations_q(user: User) -> Q:
 def household_needs(user: User, household: Household) -> frozenset[Need]:
     """What ``user`` may do to a household and its members.
 
-    While the household has an open case, its cases decide: *view* and *work* from any
-    of them, *manage* only with manage on every open one (a membership or identity
-    change reaches all of them). A window that took a consultation of the household
-    may also view and work it. Before a case exists — or when all are closed — the
-    window that took an uncased consultation and the coordinators it was handed to
-    manage the household."""
+    While the household has an open case, its open cases decide: *work* from a basis
+    on any of them, *manage* only with manage on every one (a membership or identity
+    change reaches all of them); anything else that shows the household (a closed
+    case, a consultation the window took) shows it and no more. Before a case exists —
+    or when all are closed — the window that took an uncased consultation and the
+    coordinators it was handed to manage the household."""
     if not works_cases(user):
         return frozenset()
     per_case: dict = {}
-    for case_id, basis in (
-        access_rows_for(user).filter(case__household=household).values_list("case_id", "basis")
+    for case_id, basis in access_rows_for(user).filter(case__household=household).values_list(
+        "case_id", "basis"
     ):
-        per_case[case_id] = per_case.get(case_id, frozenset()) | BASIS_NEEDS.get(basis, frozenset())
-    needs: frozenset[Need] = frozenset().union(*per_case.values()) if per_case else frozenset()
+        per_case[case_id] = per_case.get(case_id, frozenset()) | BASIS_NEEDS.get(
+            basis, frozenset()
+        )
     holds_consultation = household.consultations.filter(uncased_consultations_q(user)).exists()
-    open_cases = list(
+    open_cases = set(
         household.cases.filter(status__in=Case.OPEN_STATUSES).values_list("pk", flat=True)
     )
-    if open_cases:
-        if holds_consultation:
-            needs |= VIEW_WORK
-        if not all(Need.MANAGE in per_case.get(pk, ()) for pk in open_cases):
-            needs -= {Need.MANAGE}
-    elif holds_consultation:
-        needs |= ALL_NEEDS
+    if not open_cases:
+        needs = frozenset().union(*per_case.values())
+        return needs | ALL_NEEDS if holds_consultation else needs
+    needs = frozenset().union(*(per_case.get(pk, frozenset()) for pk in open_cases))
+    if not all(Need.MANAGE in per_case.get(pk, ()) for pk in open_cases):
+        needs -= {Need.MANAGE}
+    if per_case or holds_consultation:
+        needs |= VIEW_ONLY
     return needs
 
 
