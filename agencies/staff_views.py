@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.services import coordinator_handover
 
@@ -19,6 +19,7 @@ from .services import staff_transfer
 from .staff_forms import HandoverForm, StaffTransferForm
 
 
+@require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
     if not can_manage_staff(request.user):
         raise PermissionDenied

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_safe
 
 from .forms import LoginForm
 
@@ -15,6 +16,7 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for the load balancer: the database answers. No personal data."""
     try:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
@@ -46,6 +46,7 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict = {"fiscal_year_label": fiscal_year_label(fiscal_year(timezone.now()))}
@@ -78,6 +79,7 @@ CASE_SORTS = {
 }
 
 
+@require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     if not can_list_case_data(request.user):
         raise PermissionDenied
@@ -103,6 +105,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=case)
@@ -263,6 +266,7 @@ def case_access_revoke(request: HttpRequest, pk, access_pk) -> HttpResponse:
     return redirect("cases:case_access", pk=case.pk)
 
 
+@require_safe
 def case_history(request: HttpRequest, pk) -> HttpResponse:
     """変更履歴: every saved change to the case and its household, as field diffs."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
@@ -315,6 +319,7 @@ def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
 # -- consultations --------------------------------------------------------------
 
 
+@require_safe
 def consultation_list(request: HttpRequest) -> HttpResponse:
     if not can_list_case_data(request.user):
         raise PermissionDenied
@@ -332,6 +337,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def consultation_detail(request: HttpRequest, pk) -> HttpResponse:
     consultation = selectors.consultation_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=consultation)
@@ -346,6 +352,7 @@ def consultation_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
+@require_safe
 def intake_start(request: HttpRequest) -> HttpResponse:
     """Step 1 of 相談受付: look for the household before creating a new one."""
     if not can_record_consultation(request.user):
@@ -381,6 +388,7 @@ def intake_form(request: HttpRequest) -> HttpResponse:
 # -- households and people ---------------------------------------------------
 
 
+@require_safe
 def household_list(request: HttpRequest) -> HttpResponse:
     if not can_list_case_data(request.user):
         raise PermissionDenied
@@ -400,6 +408,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def household_detail(request: HttpRequest, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=household)

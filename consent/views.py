@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.documents import private_document_response
@@ -25,6 +25,7 @@ def _person(request, household_pk, person_pk, need=Need.VIEW):
     return household, person
 
 
+@require_safe
 def person_consents(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
     household, person = _person(request, household_pk, person_pk)
     access_event_record(action=Action.VIEW, request=request, obj=person, page="同意")
@@ -102,6 +103,7 @@ def consent_withdraw(request: HttpRequest, household_pk, person_pk, pk) -> HttpR
     )
 
 
+@require_safe
 def consent_document(request: HttpRequest, household_pk, person_pk, pk) -> FileResponse:
     _household, person = _person(request, household_pk, person_pk)
     consent = selectors.consent_get_for_user(user=request.user, person=person, pk=pk)
@@ -115,6 +117,7 @@ def consent_document(request: HttpRequest, household_pk, person_pk, pk) -> FileR
     )
 
 
+@require_safe
 def consents_expiring(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.COORDINATOR):
         raise PermissionDenied

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.documents import private_document_response
@@ -64,6 +64,7 @@ def _require_manager(request: HttpRequest) -> None:
 # -- meetings ------------------------------------------------------------------
 
 
+@require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     if not can_use_meetings(request.user):
         raise PermissionDenied
@@ -100,6 +101,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
 
 
+@require_safe
 def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
     meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=meeting)
@@ -378,6 +380,7 @@ def meeting_close(request: HttpRequest, pk) -> HttpResponse:
     return redirect("meetings:meeting_detail", pk=meeting.pk)
 
 
+@require_safe
 def meeting_papers(request: HttpRequest, pk) -> HttpResponse:
     """会議資料 to print: gates 1 and 2 applied for this reader, exclusions counted."""
     meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
@@ -404,6 +407,7 @@ def meeting_papers(request: HttpRequest, pk) -> HttpResponse:
 # -- bodies, members, pledges ------------------------------------------------------
 
 
+@require_safe
 def body_list(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     return render(
@@ -430,6 +434,7 @@ def body_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/body_form.html", {"form": form, "body": None})
 
 
+@require_safe
 def body_detail(request: HttpRequest, pk) -> HttpResponse:
     body = selectors.body_get_for_user(user=request.user, pk=pk)
     return render(
@@ -515,6 +520,7 @@ def pledge_revoke(request: HttpRequest, pk, member_pk, pledge_pk) -> HttpRespons
     return redirect("meetings:body_detail", pk=body.pk)
 
 
+@require_safe
 def pledge_document(request: HttpRequest, pk, member_pk, pledge_pk) -> FileResponse:
     body = selectors.body_get_for_user(user=request.user, pk=pk)
     member = selectors.member_get_for_user(user=request.user, body=body, pk=member_pk)

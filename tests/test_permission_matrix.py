@@ -9,11 +9,24 @@ not exist"; 403 "visible or known, but not allowed".
 
 from __future__ import annotations
 
+import copy
+from http.cookies import SimpleCookie
+
 import pytest
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 
+from agencies.roles import Role
 from cases import services
-from tests.factories import make_consent, make_consultation, open_case
+from tests.factories import (
+    AgencyFactory,
+    make_consent,
+    make_consultation,
+    open_case,
+    user_with_role,
+    verify_client,
+)
 from tests.meetings.helpers import matrix_objects
 from tests.test_url_protection import routed_urls
 
@@ -133,10 +146,40 @@ def consent_objects(case, coordinator) -> dict[str, dict]:
     }
 
 
-@pytest.fixture
-def objects(case, consultation, staff_assigned, coordinator, secretariat, settings, tmp_path):
-    """Sample kwargs per URL name: the assigned agency's case and its nested objects."""
-    settings.KASANE_PRIVATE_ROOT = tmp_path
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The personas and the assigned agency's case with its nested objects, built once
+    for the module (each cell runs in its own savepoint and leaves it as it found it)."""
+    private = override_settings(KASANE_PRIVATE_ROOT=tmp_path_factory.mktemp("private"))
+    with django_db_blocker.unblock(), private, transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+def _build_world() -> dict:
+    from conftest import ensure_migration_seed_data
+
+    ensure_migration_seed_data()
+    hub = AgencyFactory(name="福祉総務課（表）", is_collaboration_hub=True)
+    assigned_agency = AgencyFactory(name="地域包括支援センター（表）")
+    other_agency = AgencyFactory(name="障がい者基幹相談支援センター（表）")
+    users = {
+        "coordinator": user_with_role(Role.COORDINATOR, agency=hub, username="m_coordinator"),
+        "staff_assigned": user_with_role(
+            Role.AGENCY_STAFF, agency=assigned_agency, username="m_staff_assigned"
+        ),
+        "staff_unassigned": user_with_role(
+            Role.AGENCY_STAFF, agency=other_agency, username="m_staff_unassigned"
+        ),
+        "secretariat": user_with_role(Role.SECRETARIAT, agency=hub, username="m_secretariat"),
+        "manager": user_with_role(Role.MANAGER, agency=hub, username="m_manager"),
+        "admin_user": user_with_role(
+            Role.ADMIN, agency=hub, username="m_admin_user", is_staff=True
+        ),
+    }
+    coordinator, staff_assigned = users["coordinator"], users["staff_assigned"]
+    consultation = make_consultation(actor=staff_assigned)
+    case = open_case(consultation, actor=coordinator, main_agency=assigned_agency)
     uncased = make_consultation(actor=staff_assigned)
     consent_kwargs = consent_objects(case, coordinator)
     emergency = services.emergency_access_request(
@@ -147,7 +190,7 @@ def objects(case, consultation, staff_assigned, coordinator, secretariat, settin
         reason="照会",
         days=1,
     )
-    return {
+    objects = {
         "cases:case_detail": {"pk": case.pk},
         "cases:case_edit": {"pk": case.pk},
         "cases:case_access": {"pk": case.pk},
@@ -168,32 +211,39 @@ def objects(case, consultation, staff_assigned, coordinator, secretariat, settin
         "staff:transfer": {"pk": staff_assigned.pk},
         "staff:handover": {"pk": coordinator.pk},
         **matrix_objects(
-            secretariat=secretariat,
+            secretariat=users["secretariat"],
             coordinator=coordinator,
             staff_assigned=staff_assigned,
             case=case,
         ),
     }
+    cookies = {"anonymous": SimpleCookie()}
+    for name, user in users.items():
+        client = Client()
+        client.force_login(user)
+        verify_client(client, user)
+        cookies[name] = client.cookies
+    return {"objects": objects, "cookies": cookies}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_matrix(world, db, persona, url_name):
+    method, expected = MATRIX[url_name]
+    url = reverse(url_name, kwargs=world["objects"].get(url_name, {}))
+    http = Client()
+    http.cookies = copy.deepcopy(world["cookies"][persona])
+    response = http.post(url) if method == "POST" else http.get(url)
+    want = expected[PERSONAS.index(persona)]
+    assert response.status_code == want, f"{persona} {method} {url}"
+    if persona == "anonymous" and want == LOGIN and url_name != "login":
+        assert response["Location"].startswith(reverse("login"))
 
 
 def _client_for(persona, request, client, login):
     if persona == "anonymous":
         return client
     return login(request.getfixturevalue(persona))
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_matrix(request, client, login, objects, persona, url_name):
-    method, expected = MATRIX[url_name]
-    url = reverse(url_name, kwargs=objects.get(url_name, {}))
-    http = _client_for(persona, request, client, login)
-    response = http.post(url) if method == "POST" else http.get(url)
-    want = expected[PERSONAS.index(persona)]
-    assert response.status_code == want, f"{persona} {method} {url}"
-    if persona == "anonymous" and want == LOGIN and url_name != "login":
-        assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.django_db

@@ -20,7 +20,6 @@ from consent import services as consent_services
 from consent.models import Consent
 from tests.factories import (
     AgencyFactory,
-    consent_data,
     consultation_data,
     issue,
     make_consent,

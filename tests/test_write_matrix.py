@@ -1,0 +1,530 @@
+"""The write matrix (DESIGN.md: seeing is not changing).
+
+Every URL that accepts POST × a persona holding each basis of the access table, sending
+valid data. One row per URL: a routed URL that answers POST without a row here fails
+``test_every_post_url_has_a_row``, and every URL without a row must refuse POST (405).
+On refusal nothing in the database changed and a denied event is in the access log;
+on success something did. The world is built once for the module: each cell runs in
+its own savepoint and leaves it as it found it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import resolve, reverse
+from django.utils import timezone
+
+from agencies.models import AccessEvent, Agency, Area
+from agencies.roles import Role
+from cases import services
+from cases.models import CaseAccess, CaseEvent, Consultation
+from meetings import services as meeting_services
+from tests.factories import (
+    TEST_PASSWORD,
+    AgencyFactory,
+    issue,
+    make_consent,
+    make_consultation,
+    member_data,
+    open_case,
+    user_with_role,
+    verify_client,
+)
+from tests.meetings.helpers import add_item, attend, make_body, make_meeting, make_member, pledge
+from tests.test_url_protection import routed_urls
+
+# Personas, each reaching the world's case by one basis (or by none).
+PERSONAS = (
+    "anonymous",
+    "none",  # agency staff with no basis on the case
+    "receiving",  # 受付機関: the window that took the consultation
+    "consent",  # 同意: staff of an agency the person's consent covers
+    "partner",  # 参加機関: a municipal department brought in by the coordinator
+    "managing",  # 多機関協働: the lead coordinator
+    "other_hub",  # a coordinator of another hub (another area)
+    "pledged",  # 支援会議: a pledged attendee (read-only)
+    "expired",  # a member whose pledge has expired
+    "emergency",  # 緊急: an approved emergency provision (read-only)
+    "secretariat",
+    "manager",
+    "admin",
+)
+L = 302  # anonymous → the login page
+
+OK = "ok"  # expected: the write happened (status 302 unless the row says otherwise)
+
+
+@dataclass(frozen=True)
+class Row:
+    url: str
+    expected: tuple  # per persona: an HTTP status, or OK
+    changes: bool = True  # whether a successful POST must change the database
+    logs_denial: bool = True  # the access log's denied event (case-data namespaces)
+    ok_status: int = 302
+
+
+def row(url, *expected, **kwargs) -> Row:
+    assert len(expected) == len(PERSONAS), url
+    return Row(url, tuple(expected), **kwargs)
+
+
+# fmt: off
+#          anon none recv cons part mng  oth  pldg exp  emrg secr mgr  admin
+ROWS = [
+    # Case: manage (多機関協働 coordinators only).
+    row("cases:case_edit",            L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:case_access",          L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:case_access_revoke",   L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:emergency_request",    L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:emergency_approve",    L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    # Opening a case from a handed consultation: the coordinators it was handed to.
+    row("cases:case_open",            L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    # A consultation about known members: any window that sees the household.
+    row("cases:intake_form",          L, 404, OK, OK, OK, OK, 404, OK, 404, OK, 403, 403, 403),
+    # Household and contact details: work.
+    row("cases:household_edit",       L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:person_edit",          L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    # Members and consent: manage (a consent creates access).
+    row("cases:person_add",           L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("consent:consent_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    # A withdrawal the person told them of: work.
+    row("consent:consent_withdraw",   L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    # Meetings: the secretariat; attendees see the meeting but may not change it.
+    row("meetings:meeting_new",       L, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403, 403),
+    row("meetings:meeting_edit",      L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("meetings:meeting_attendees", L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("meetings:attendee_remove",   L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("meetings:agenda_build",      L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("meetings:item_detail",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    row("meetings:item_remove",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    row("meetings:decision_remove",   L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    row("meetings:issue_add",         L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("meetings:meeting_recheck",   L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404,
+        changes=False),
+    row("meetings:meeting_close",     L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("meetings:body_new",          L, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403, 403),
+    row("meetings:body_edit",         L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
+    row("meetings:member_add",        L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
+    row("meetings:pledge_new",        L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
+    row("meetings:pledge_revoke",     L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
+    row("meetings:handling_end",      L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
+    # Staff pages (admin role; a coordinator hands over their own cases). Their denied
+    # POSTs reach the access log with the accounts issue.
+    row("staff:transfer",             L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK,
+        logs_denial=False),
+    row("staff:handover",             L, 403, 403, 403, 403, OK, 403, 403, 403, 403, 403, 403, OK,
+        logs_denial=False),
+    # Accounts: each user's own session and credentials, no case data.
+    row("login", 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
+        changes=False, logs_denial=False),
+    row("logout",                     L, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+        changes=False, logs_denial=False),
+    row("accounts:password_change",   L, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+        changes=False, logs_denial=False),
+    row("accounts:mfa_setup",         L, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
+        changes=False, logs_denial=False),
+    row("accounts:mfa_verify",        L, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
+        changes=False, logs_denial=False),
+    row("accounts:mfa_recovery_codes", L, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+        changes=False, logs_denial=False),
+    row("accounts:session_keepalive", L, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+        changes=False, logs_denial=False, ok_status=200),
+]
+# fmt: on
+ROW_BY_URL = {r.url: r for r in ROWS}
+
+
+def date_fields(name: str, day: dt.date) -> dict[str, str]:
+    return {f"{name}_0": str(day.year), f"{name}_1": str(day.month), f"{name}_2": str(day.day)}
+
+
+def blank_date(name: str) -> dict[str, str]:
+    return {f"{name}_0": "", f"{name}_1": "", f"{name}_2": ""}
+
+
+# ---------------------------------------------------------------------------
+# The world, built once
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One case reached by every basis, an uncased handed consultation, a 支援会議 with
+    the case on its agenda, and the users of each persona."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+def _build_world() -> dict[str, Any]:
+    from conftest import ensure_migration_seed_data
+
+    ensure_migration_seed_data()
+    north, south = Area.objects.create(name="北圏域"), Area.objects.create(name="南圏域")
+    hub = AgencyFactory(name="福祉総務課（書込み表）", is_collaboration_hub=True)
+    other_hub = AgencyFactory(name="南の多機関協働", is_collaboration_hub=True, area=south)
+    window = AgencyFactory(name="地域包括支援センター（書込み表）", area=north)
+    consent_agency = AgencyFactory(
+        name="社会福祉協議会", kind=Agency.Kind.COUNCIL_OF_SOCIAL_WELFARE
+    )
+    department = AgencyFactory(name="生活福祉課（書込み表）", kind=Agency.Kind.MUNICIPAL_DEPARTMENT)
+    emergency_agency = AgencyFactory(name="保健センター（書込み表）", area=north)
+    nobody = AgencyFactory(name="障がい者基幹相談支援センター（書込み表）", area=north)
+    staff = Role.AGENCY_STAFF
+    users = {
+        "none": user_with_role(staff, agency=nobody, username="w_none"),
+        "receiving": user_with_role(staff, agency=window, username="w_receiving"),
+        "consent": user_with_role(staff, agency=consent_agency, username="w_consent"),
+        "partner": user_with_role(staff, agency=department, username="w_partner"),
+        "managing": user_with_role(Role.COORDINATOR, agency=hub, username="w_managing"),
+        "other_hub": user_with_role(Role.COORDINATOR, agency=other_hub, username="w_other_hub"),
+        "pledged": user_with_role(staff, agency=nobody, username="w_pledged"),
+        "expired": user_with_role(staff, agency=nobody, username="w_expired"),
+        "emergency": user_with_role(staff, agency=emergency_agency, username="w_emergency"),
+        "secretariat": user_with_role(Role.SECRETARIAT, agency=hub, username="w_secretariat"),
+        "manager": user_with_role(Role.MANAGER, agency=hub, username="w_manager"),
+        "admin": user_with_role(Role.ADMIN, agency=hub, username="w_admin", is_staff=True),
+    }
+    coordinator = users["managing"]
+    second_coordinator = user_with_role(Role.COORDINATOR, agency=hub, username="w_second")
+    secretariat = users["secretariat"]
+
+    case = open_case(make_consultation(actor=users["receiving"]), actor=coordinator)
+    person = case.subjects.get()
+    consent = make_consent(
+        actor=coordinator, person=person, agencies=[consent_agency, department, hub]
+    )
+    partner_access = services.case_access_grant(
+        actor=coordinator, case=case, agency=department, reason="生活保護の相談"
+    )
+    first = services.emergency_access_request(
+        actor=coordinator,
+        case=case,
+        agency=emergency_agency,
+        legal_basis="life",
+        reason="安否確認",
+        days=3,
+    )
+    services.emergency_access_approve(actor=second_coordinator, request=first)
+    pending = services.emergency_access_request(
+        actor=second_coordinator,
+        case=case,
+        agency=nobody,
+        legal_basis="law",
+        reason="照会",
+        days=1,
+    )
+    # A second open case for the agenda form, and a handed consultation with no case.
+    second_case = open_case(
+        make_consultation(actor=users["receiving"], members=[member_data(family_name="佐藤")]),
+        actor=coordinator,
+    )
+    handed = make_consultation(actor=users["receiving"], members=[member_data(family_name="高橋")])
+
+    # A 支援会議 today with the case on its agenda: the pledged and the expired attend.
+    body = make_body(secretariat, name="支援会議（書込み表）")
+    pledge(secretariat, body, secretariat)
+    pledge(secretariat, body, users["pledged"])
+    lapsing = pledge(secretariat, body, users["expired"])
+    meeting = make_meeting(secretariat, [body])
+    attend(secretariat, meeting, users["pledged"], users["expired"])
+    item = add_item(secretariat, meeting, body, case=case)
+    decision = meeting_services.decision_add(
+        actor=secretariat, item=item, content="訪問する", assignee_name="担当者"
+    )
+    concern = add_item(secretariat, meeting, body, household=handed.household)
+    adhoc_member = make_member(secretariat, body, name="民生委員 甲", agency=nobody)
+    # The expired member's pledge ended yesterday, and with it their 支援会議 basis.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    lapsing.signed_on = yesterday - dt.timedelta(days=30)
+    lapsing.valid_until = yesterday
+    lapsing.save(update_fields=["signed_on", "valid_until"])
+    ended = CaseAccess.objects.get(user=users["expired"], basis=CaseAccess.Basis.SUPPORT_MEETING)
+    ended.valid_until = timezone.now() - dt.timedelta(hours=1)
+    ended.save(update_fields=["valid_until"])
+    transfer_target = user_with_role(staff, agency=nobody, username="w_transfer")
+
+    # Each persona's client, logged in with a verified second factor.
+    clients = {"anonymous": Client()}
+    for name, user in users.items():
+        client = Client()
+        client.force_login(user)
+        verify_client(client, user)
+        clients[name] = client
+
+    m = {"pk": meeting.pk}
+    b = {"pk": body.pk}
+    member_kwargs = {"household_pk": case.household_id, "person_pk": person.pk}
+    today = timezone.localdate()
+    pledge_row = body.members.get(user=users["pledged"]).pledges.get()
+    kwargs = {
+        "cases:case_edit": {"pk": case.pk},
+        "cases:case_access": {"pk": case.pk},
+        "cases:case_access_revoke": {"pk": case.pk, "access_pk": partner_access.pk},
+        "cases:emergency_request": {"pk": case.pk},
+        "cases:emergency_approve": {"pk": case.pk, "request_pk": pending.pk},
+        "cases:case_open": {"consultation_pk": handed.pk},
+        "cases:household_edit": {"pk": case.household_id},
+        "cases:person_edit": {"household_pk": case.household_id, "pk": person.pk},
+        "cases:person_add": {"household_pk": case.household_id},
+        "consent:consent_new": member_kwargs,
+        "consent:consent_withdraw": {**member_kwargs, "pk": consent.pk},
+        "meetings:meeting_edit": m,
+        "meetings:meeting_attendees": m,
+        "meetings:attendee_remove": {
+            **m,
+            "attendee_pk": meeting.attendees.get(user=users["expired"]).pk,
+        },
+        "meetings:agenda_build": m,
+        "meetings:item_detail": {**m, "item_pk": item.pk},
+        "meetings:item_remove": {**m, "item_pk": concern.pk},
+        "meetings:decision_remove": {**m, "item_pk": item.pk, "decision_pk": decision.pk},
+        "meetings:issue_add": m,
+        "meetings:meeting_recheck": m,
+        "meetings:meeting_close": m,
+        "meetings:body_edit": b,
+        "meetings:member_add": b,
+        "meetings:pledge_new": {**b, "member_pk": adhoc_member.pk},
+        "meetings:pledge_revoke": {
+            **b,
+            "member_pk": pledge_row.member_id,
+            "pledge_pk": pledge_row.pk,
+        },
+        "meetings:handling_end": {**b, "handling_pk": body.handlings.get().pk},
+        "staff:transfer": {"pk": transfer_target.pk},
+        "staff:handover": {"pk": coordinator.pk},
+    }
+    query = {"cases:intake_form": f"?household={case.household_id}"}
+    household = case.household
+    data = {
+        "cases:case_edit": {
+            "version": case.version,
+            "status": "assessment",
+            "main_agency": case.main_agency_id,
+            "lead_coordinator": coordinator.pk,
+            "reason": "アセスメント開始",
+        },
+        "cases:case_access": {
+            "agency": nobody.pk,
+            "reason": "役割分担",
+            **blank_date("valid_until"),
+        },
+        "cases:case_access_revoke": {"reason": "支援終了"},
+        "cases:emergency_request": {
+            "e-agency": nobody.pk,
+            "e-legal_basis": "law",
+            "e-reason": "警察からの照会",
+            "e-days": "2",
+        },
+        "cases:emergency_approve": {},
+        "cases:case_open": {
+            "subjects": [handed.person_id],
+            "main_agency": window.pk,
+            "lead_coordinator": coordinator.pk,
+        },
+        "cases:intake_form": {
+            "c-consent_state": "refused",
+            **date_fields("c-received_date", today),
+            "c-received_time": "00:01",
+            "c-channel": "phone",
+            "c-consulter": "self",
+            "c-issues": [issue().pk],
+            "c-main_issue": issue().pk,
+            "c-summary": "近況の相談",
+            "c-outcome": Consultation.Outcome.CONTINUING,
+            "s-subject": str(person.pk),
+            "m-TOTAL_FORMS": "0",
+            "m-INITIAL_FORMS": "0",
+            "m-MIN_NUM_FORMS": "0",
+            "m-MAX_NUM_FORMS": "20",
+            "save": "1",
+        },
+        "cases:household_edit": {
+            "version": household.version,
+            "postal_code": household.postal_code,
+            "address": household.address,
+            "phone": "0561-99-9999",
+            "notes": "",
+        },
+        "cases:person_edit": {
+            **{
+                k: v
+                for k, v in member_data().items()
+                if k not in ("birth_date", "phone", "address")
+            },
+            "birth_date_0": "西暦",
+            "birth_date_1": "1970",
+            "birth_date_2": "5",
+            "birth_date_3": "5",
+            "phone": "090-9999-0000",
+            "address": "",
+            "notes": "",
+            "version": person.version,
+        },
+        "cases:person_add": {
+            **{k: v for k, v in member_data(given_name="次郎").items() if k != "birth_date"},
+            "relation": "child",
+            "birth_date_0": "",
+            "notes": "",
+        },
+        "consent:consent_new": {
+            "given_by": "self",
+            "proxy_name": "",
+            "agencies": [nobody.pk],
+            "purposes": ["sharing"],
+            "method": "written",
+            "witness": "",
+            **date_fields("obtained_on", today),
+            **blank_date("valid_until"),
+        },
+        "consent:consent_withdraw": {**date_fields("withdrawn_on", today), "reason": "本人から"},
+        "meetings:meeting_new": {
+            "bodies": [body.pk],
+            **date_fields("date", today + dt.timedelta(days=14)),
+            "start_time": "14:00",
+            "kind": "regular",
+            "place": "第2会議室",
+        },
+        "meetings:meeting_edit": {
+            "bodies": [body.pk],
+            **date_fields("date", today),
+            "start_time": "15:00",
+            "kind": "regular",
+            "place": "第3会議室",
+        },
+        "meetings:meeting_attendees": {
+            "form": "adhoc",
+            "name": "民生委員 乙",
+            "agency": nobody.pk,
+            "title": "民生委員",
+        },
+        "meetings:attendee_remove": {},
+        "meetings:agenda_build": {"body": body.pk, "purpose": "sharing", "case": second_case.pk},
+        "meetings:item_detail": {"form": "minutes", "minutes": "見守りを続ける。"},
+        "meetings:item_remove": {},
+        "meetings:decision_remove": {},
+        "meetings:issue_add": {"content": "移動手段のない高齢者が多い。"},
+        "meetings:meeting_recheck": {},
+        "meetings:meeting_close": {},
+        "meetings:body_new": {"name": "新しい支援会議", "kind": body.kind, "chair": ""},
+        "meetings:body_edit": {"name": "支援会議（改称）", "kind": body.kind, "chair": ""},
+        "meetings:member_add": {"user": "", "name": "民生委員 丙", "agency": nobody.pk},
+        "meetings:pledge_new": {**date_fields("signed_on", today), **blank_date("valid_until")},
+        "meetings:pledge_revoke": {"reason": "異動"},
+        "meetings:handling_end": {"reason": "見守り体制が整った"},
+        "staff:transfer": {"agency": window.pk, "reason": "人事異動"},
+        "staff:handover": {"successor": second_coordinator.pk, "reason": "異動"},
+        "login": {"username": "w_none", "password": TEST_PASSWORD},
+        "accounts:password_change": {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "a-new-long-passphrase-2026",
+            "new_password2": "a-new-long-passphrase-2026",
+        },
+        "accounts:mfa_setup": {},
+        "accounts:mfa_verify": {},
+        "accounts:mfa_recovery_codes": {},
+    }
+    cookies = {name: copy.deepcopy(client.cookies) for name, client in clients.items()}
+    return {"clients": clients, "cookies": cookies, "kwargs": kwargs, "query": query, "data": data}
+
+
+def fingerprint() -> tuple[int, ...]:
+    """Every service write leaves a history row or a timeline event: their counts
+    change with any write to case content, master data or meetings."""
+    counts = [
+        model.objects.count()
+        for model in apps.get_models()
+        if model.__name__.startswith("Historical")
+    ]
+    return (*counts, CaseEvent.objects.count())
+
+
+def denied_count() -> int:
+    return AccessEvent.objects.filter(action=AccessEvent.Action.DENIED).count()
+
+
+@pytest.fixture
+def cell(world, db):
+    """A savepoint per cell: whatever a cell writes is rolled back after it."""
+    return world
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("url_name", [r.url for r in ROWS])
+def test_write_matrix(cell, url_name, persona):
+    spec = ROW_BY_URL[url_name]
+    want = spec.expected[PERSONAS.index(persona)]
+    url = reverse(url_name, kwargs=cell["kwargs"].get(url_name, {}))
+    url += cell["query"].get(url_name, "")
+    client = cell["clients"][persona]
+    # A cell that logged out or changed a password rolled that back in the database;
+    # the client gets its original session cookie back.
+    client.cookies = copy.deepcopy(cell["cookies"][persona])
+    before, denied_before = fingerprint(), denied_count()
+    response = client.post(url, cell["data"].get(url_name, {}))
+    status = response.status_code
+    if want == OK:
+        assert status == spec.ok_status, f"{persona} POST {url}: {status}"
+        if spec.changes:
+            assert fingerprint() != before, f"{persona} POST {url} changed nothing"
+        return
+    assert status == want, f"{persona} POST {url}: {status}, want {want}"
+    if persona == "anonymous":
+        if want == L and url_name != "login":
+            assert response["Location"].startswith(reverse("login"))
+        return
+    if status in (403, 404):
+        assert fingerprint() == before, f"{persona} POST {url} was refused but wrote"
+        if spec.logs_denial:
+            assert denied_count() == denied_before + 1, f"{persona} POST {url}: no denied event"
+
+
+@pytest.mark.django_db
+def test_every_post_url_has_a_row(login, coordinator):
+    """A routed URL that accepts POST needs a row; every other URL refuses POST (405)
+    before it looks at anything, so a read view cannot be made to act by a POST."""
+    http = login(coordinator)
+    names = {resolve(u).view_name: u for u in routed_urls() if not u.startswith("/admin/")}
+    accepting = {
+        name
+        for name, sample in names.items()
+        if name not in ROW_BY_URL and http.post(sample).status_code != 405
+    }
+    assert not accepting, f"POST URLs without a row in the write matrix: {sorted(accepting)}"
+    assert not set(ROW_BY_URL) - set(names), "rows for URLs that no longer exist"
+
+
+def test_the_world_reaches_each_persona_by_its_basis(world, db):
+    from agencies.models import User
+    from cases.permissions import access_rows_for
+    from cases.selectors import case_get_for_user
+
+    case_pk = world["kwargs"]["cases:case_edit"]["pk"]
+    expected = {
+        "none": set(),
+        "receiving": {CaseAccess.Basis.RECEIVING_AGENCY},
+        "consent": {CaseAccess.Basis.CONSENT},
+        "partner": {CaseAccess.Basis.CONSENT, CaseAccess.Basis.COLLABORATION_PARTNER},
+        "managing": {CaseAccess.Basis.COLLABORATION, CaseAccess.Basis.CONSENT},
+        "other_hub": set(),
+        "pledged": {CaseAccess.Basis.SUPPORT_MEETING},
+        "expired": set(),
+        "emergency": {CaseAccess.Basis.EMERGENCY},
+        "secretariat": set(),
+        "manager": set(),
+        "admin": set(),
+    }
+    for persona, bases in expected.items():
+        user = User.objects.get(username=f"w_{persona}")
+        got = set(access_rows_for(user).filter(case_id=case_pk).values_list("basis", flat=True))
+        assert got == bases, persona
+        if bases:
+            assert case_get_for_user(user=user, pk=case_pk).pk == case_pk
+    assert connection.vendor in {"postgresql", "sqlite"}
