@@ -123,3 +123,22 @@ def case_handed_over_event(
         leaving_id=leaving.pk,
         successor_id=successor.pk,
     )
+
+
+def agenda_proposed_event(
+    *, case: Case, actor: User, body_name: str, purpose: str, routed: bool
+) -> CaseEvent:
+    """A proposal to discuss the case; ``routed`` when another agency proposed it and it
+    waits for the case's coordinators."""
+    who = f"{actor.agency}から" if routed else ""
+    message = f"{who}「{body_name}」への議題の申出がありました（{purpose}）。"
+    if routed:
+        message += "調整役が確認して、事務局に回すか判断してください。"
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.AGENDA_PROPOSED,
+        message=message[:300],
+        body_name=body_name,
+        routed=routed,
+    )

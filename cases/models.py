@@ -430,6 +430,7 @@ class CaseEvent(models.Model):
         CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
         EMERGENCY_REQUESTED = "emergency_requested", "緊急時の提供を申請"
         MEETING_AGENDA = "meeting_agenda", "会議の議題に追加"
+        AGENDA_PROPOSED = "agenda_proposed", "会議への議題の申出"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)

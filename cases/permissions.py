@@ -137,12 +137,10 @@ def household_needs(user: User, household: Household) -> frozenset[Need]:
     if not works_cases(user):
         return frozenset()
     per_case: dict = {}
-    for case_id, basis in access_rows_for(user).filter(case__household=household).values_list(
-        "case_id", "basis"
+    for case_id, basis in (
+        access_rows_for(user).filter(case__household=household).values_list("case_id", "basis")
     ):
-        per_case[case_id] = per_case.get(case_id, frozenset()) | BASIS_NEEDS.get(
-            basis, frozenset()
-        )
+        per_case[case_id] = per_case.get(case_id, frozenset()) | BASIS_NEEDS.get(basis, frozenset())
     holds_consultation = household.consultations.filter(uncased_consultations_q(user)).exists()
     open_cases = set(
         household.cases.filter(status__in=Case.OPEN_STATUSES).values_list("pk", flat=True)
@@ -166,6 +164,17 @@ def person_consent_needs_met(user: User, person: Person) -> bool:
     if open_cases:
         return all(Need.MANAGE in case_needs(user, case) for case in open_cases)
     return Need.MANAGE in household_needs(user, person.household)
+
+
+def may_propose(user: User, household: Household) -> bool:
+    """議題の申出: users of an agency that holds a consultation of the household, and
+    coordinators who see it, may propose it to a meeting body (DESIGN.md "Proposals").
+    A proposal creates no access."""
+    if not works_cases(user):
+        return False
+    if household.consultations.filter(receiving_agency_id=user.agency_id).exists():
+        return True
+    return user.has_role(Role.COORDINATOR) and Need.VIEW in household_needs(user, household)
 
 
 def fields_need(changed: set[str], work_fields: frozenset[str]) -> Need:

@@ -39,6 +39,7 @@ from .permissions import (
     can_list_case_data,
     can_open_case,
     can_record_consultation,
+    may_propose,
 )
 
 
@@ -116,6 +117,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
         {
             "case": case,
             "can_change": Need.MANAGE in needs,
+            "can_propose": Need.MANAGE in needs,
             "members": case.household.members.order_by("created_at"),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
             "consultations": case.consultations.select_related(
@@ -427,6 +429,7 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
             "can_record": can_record_consultation(request.user),
             "can_work": Need.WORK in needs,
             "can_manage": Need.MANAGE in needs,
+            "can_propose": may_propose(request.user, household),
         },
     )
 

@@ -188,26 +188,36 @@ class AttendeeAdHocForm(forms.Form):
         return data
 
 
-class AgendaItemForm(forms.Form):
-    """One form for the whole candidate table: each candidate's button submits its own
-    id as ``case`` or ``household``; a case can also be named by its number."""
+class ProposalForm(forms.Form):
+    """議題の申出: which body, for what, and what the proposer wants discussed."""
 
     body = forms.ModelChoiceField(
-        label="扱う会議体", queryset=MeetingBody.objects.none(), empty_label=None
+        label="申し出る会議体",
+        queryset=MeetingBody.objects.filter(is_active=True),
+        empty_label="選んでください",
+        error_messages={"required": "申し出る会議体を選んでください。"},
     )
-    purpose = forms.ChoiceField(label="協議の目的", choices=AgendaItem.Purpose.choices)
-    case = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    household = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    case_number = forms.CharField(
-        label="事例番号で指定",
-        max_length=20,
-        required=False,
-        help_text="例: R7-0012",
+    purpose = forms.ChoiceField(
+        label="協議の目的",
+        choices=[("", "選んでください"), *AgendaItem.Purpose.choices],
+        error_messages={"required": "協議の目的を選んでください。"},
+    )
+    reason = forms.CharField(
+        label="協議したいこと",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5, "data-draft": "proposal-reason"}),
+        help_text="何に困っていて、会議で何を決めたいか（1000字まで）。",
+        error_messages={
+            "required": "会議で協議したいことを入力してください。",
+            "max_length": "協議したいことは1000字以内で入力してください（%(show_value)d字）。",
+        },
     )
 
-    def __init__(self, *args, meeting: Meeting, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["body"].queryset = meeting.bodies.all()
+
+class ProposalAcceptForm(forms.Form):
+    """議題化: the button of one proposal row on the agenda page."""
+
+    proposal = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class MinutesForm(forms.ModelForm):

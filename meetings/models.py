@@ -521,3 +521,108 @@ class BodyCaseHandling(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+class AgendaProposal(models.Model):
+    """議題の申出: a user asks that a household (or a case) be discussed by a body.
+
+    Agendas are built from proposals only, never by searching the city's cases. A
+    proposal creates no access. When the household has an open case that the proposer
+    does not manage, it goes to that case's coordinators first — without telling the
+    proposer why (the case may be one they may not see)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "申出"
+        WITH_COORDINATORS = "coordinators", "ケースの調整役が確認中"
+        ACCEPTED = "accepted", "議題化"
+        DECLINED = "declined", "不採択"
+        WITHDRAWN = "withdrawn", "取下げ"
+
+    OPEN_STATUSES = (Status.PROPOSED, Status.WITH_COORDINATORS)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    body = models.ForeignKey(
+        MeetingBody, verbose_name="会議体", on_delete=models.PROTECT, related_name="proposals"
+    )
+    household = models.ForeignKey(
+        "cases.Household", verbose_name="世帯", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="ケース",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_proposals",
+    )
+    purpose = models.CharField(
+        "協議の目的", max_length=20, choices=AgendaItem.Purpose.choices, default="sharing"
+    )
+    reason = models.TextField("協議したいこと（申出の理由）", max_length=1000)
+    status = models.CharField(
+        "状態", max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申し出た職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name="申し出た機関",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField("申出日時")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="判断した職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("判断日時", null=True, blank=True)
+    decision_reason = models.CharField("不採択・取下げの理由", max_length=200, blank=True)
+    item = models.OneToOneField(
+        AgendaItem,
+        verbose_name="議題",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposal",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "議題の申出"
+        verbose_name_plural = "議題の申出"
+        ordering = ["proposed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="coordinators") | Q(case__isnull=False),
+                name="proposal_with_coordinators_names_the_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}への申出（{self.get_status_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def status_for_proposer(self) -> str:
+        """What the proposer is told: a proposal with the case's coordinators is simply
+        申出 to them (why it went there would reveal the case)."""
+        if self.status == self.Status.WITH_COORDINATORS:
+            return self.Status.PROPOSED.label
+        return self.get_status_display()
+
+    @property
+    def subject_label(self) -> str:
+        if self.case_id:
+            return f"ケース {self.case.number}　{self.household.display_name}さん世帯"
+        return f"{self.household.display_name}さん世帯（ケース化前）"

@@ -3,7 +3,6 @@ an object the user may not see answers 404, the same as one that does not exist.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,11 +11,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import User
-from cases.models import Case, Household
-from config.japanese import normalize_kana, normalize_text
+from cases.models import CaseAccess
+from cases.permissions import access_rows_for
 
 from .models import (
     AgendaItem,
+    AgendaProposal,
     Attendee,
     BodyCaseHandling,
     BodyMember,
@@ -36,8 +36,6 @@ from .permissions import (
     item_visible_to,
     meetings_q,
     pledge_problem,
-    subject_problems,
-    user_pledge_problem,
     user_pledge_valid,
 )
 
@@ -222,63 +220,73 @@ def pledge_gaps(*, meeting: Meeting) -> list[PledgeGap]:
 
 
 @dataclass
-class Candidate:
-    case: Case | None = None
-    household: Household | None = None
+class ProposalRow:
+    """A proposal as the agenda page shows it: whether it may go on now, and why not."""
+
+    proposal: AgendaProposal
     problems: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
         return not self.problems
 
-    @property
-    def subject_id(self):
-        return (self.case or self.household).pk
+
+DUTY_KINDS = tuple(MeetingBody.LEGAL_PROVISIONS)
 
 
-CANDIDATE_LIMIT = 50
-
-
-def agenda_candidates(
-    *, user: User, meeting: Meeting, body: MeetingBody, query: str = ""
-) -> tuple[list[Candidate], str]:
-    """Cases (and, for a 支援会議, households of concern) the secretariat may put on the
-    agenda under ``body``, each with why it may not go on. The second value says why no
-    candidates are shown at all (a secretariat user without a pledge for a 支援会議)."""
+def _secretariat_bodies_q(user: User) -> Q:
+    """The bodies whose proposals a secretariat user may see: every 重層 body, and a
+    支援会議 body only with a valid pledge today (gate 2)."""
     if not can_manage_meetings(user):
-        return [], ""
-    if body.confidentiality_duty:
-        problem = user_pledge_problem(user=user, body=body, on=meeting.date)
-        if problem:
-            return [], problem
-    cases = Case.objects.filter(status__in=Case.OPEN_STATUSES).select_related("household")
-    households = Household.objects.exclude(
-        pk__in=Case.objects.filter(status__in=Case.OPEN_STATUSES).values("household_id")
-    ).filter(consultations__isnull=False)
-    if query:
-        kana, text = normalize_kana(query), normalize_text(query)
-        match = Q(members__kana_key__contains=kana) | Q(members__name_key__contains=text)
-        cases = cases.filter(Q(household__in=Household.objects.filter(match)))
-        households = households.filter(match)
-    on_agenda = meeting.items.filter(body=body)
-    cases = cases.exclude(pk__in=on_agenda.exclude(case=None).values("case_id"))
+        return Q(pk__in=[])
+    today = timezone.localdate()
+    pledged = [
+        body.pk
+        for body in MeetingBody.objects.filter(kind__in=DUTY_KINDS)
+        if user_pledge_valid(user=user, body=body, on=today) is not None
+    ]
+    return ~Q(body__kind__in=DUTY_KINDS) | Q(body_id__in=pledged)
+
+
+def proposals_visible_to(user: User) -> QuerySet[AgendaProposal]:
+    """The proposer's own; those about a case the user manages; and, for the
+    secretariat, those that reached it under a body it may handle."""
+    if not user.is_authenticated or not user.is_active:
+        return AgendaProposal.objects.none()
+    managed = access_rows_for(user).filter(basis=CaseAccess.Basis.COLLABORATION)
+    who = Q(proposed_by_id=user.pk) | Q(case_id__in=managed.values("case_id"))
+    if can_manage_meetings(user):
+        who |= _secretariat_bodies_q(user) & ~Q(status=AgendaProposal.Status.WITH_COORDINATORS)
+    return AgendaProposal.objects.filter(who).select_related(
+        "body", "household", "case", "proposed_by", "proposed_agency", "item__meeting"
+    )
+
+
+def proposal_get_for_user(*, user: User, pk) -> AgendaProposal:
+    try:
+        return proposals_visible_to(user).get(pk=pk)
+    except (AgendaProposal.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def proposals_for_agenda(*, user: User, meeting: Meeting, body: MeetingBody) -> list[ProposalRow]:
+    """The proposals the secretariat may put on this meeting's agenda under ``body``,
+    each with what stops it now (gate 1 on the meeting date for the attending
+    agencies), those that may go on first."""
+    proposals = proposals_visible_to(user).filter(body=body, status=AgendaProposal.Status.PROPOSED)
     agencies = attending_agencies(meeting)
-    candidates = []
-    for case in cases.order_by("household__kana_key", "-fiscal_year", "-sequence")[
-        :CANDIDATE_LIMIT
-    ]:
-        problems = subject_problems(meeting=meeting, body=body, case=case, household=None)
-        problems += consent_problems(
-            meeting=meeting, body=body, case=case, household=None, agencies=agencies
+    rows = []
+    for proposal in proposals.order_by("proposed_at"):
+        problems = consent_problems(
+            meeting=meeting,
+            body=body,
+            case=proposal.case,
+            household=proposal.household,
+            agencies=agencies,
         )
-        candidates.append(Candidate(case=case, problems=problems))
-    if body.confidentiality_duty:
-        households = households.exclude(
-            pk__in=on_agenda.exclude(household=None).values("household_id")
-        )
-        for household in households.distinct().order_by("kana_key")[:CANDIDATE_LIMIT]:
-            candidates.append(Candidate(household=household))
-    return candidates, ""
+        rows.append(ProposalRow(proposal=proposal, problems=problems))
+    rows.sort(key=lambda row: not row.allowed)
+    return rows
 
 
 def item_problems(*, item: AgendaItem) -> list[str]:
@@ -349,31 +357,3 @@ def meeting_papers(*, user: User, meeting: Meeting) -> Papers:
         excluded_pledge=excluded_pledge,
         wordings=wordings,
     )
-
-
-def agenda_subject_for_user(
-    *, user: User, case_pk=None, household_pk=None, case_number: str = ""
-) -> tuple[Case | None, Household | None]:
-    """The case or household the secretariat names for an agenda item (404 for ids that
-    do not exist; whether it may go on is the service's decision)."""
-    if not can_manage_meetings(user):
-        raise PermissionDenied
-    if case_number.strip():
-        number = unicodedata.normalize("NFKC", case_number).strip().upper()
-        _prefix, _, sequence = number.partition("-")
-        found = [
-            case
-            for case in Case.objects.filter(sequence=int(sequence) if sequence.isdigit() else -1)
-            if case.number == number
-        ]
-        if not found:
-            raise ValidationError({"case_number": f"事例番号「{number}」の事例はありません。"})
-        return found[0], None
-    try:
-        if case_pk:
-            return Case.objects.select_related("household").get(pk=case_pk), None
-        if household_pk:
-            return None, Household.objects.get(pk=household_pk)
-    except (Case.DoesNotExist, Household.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    raise ValidationError("議題にする事例または世帯を選んでください。")

@@ -33,12 +33,13 @@ from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
 from cases import events
 from cases.models import Case, CaseAccess, CaseEvent, Household
-from cases.permissions import works_cases
+from cases.permissions import Need, case_needs, may_propose, works_cases
 from cases.services import _save
 from config.japanese import end_of_day_tokyo, format_wareki
 
 from .models import (
     AgendaItem,
+    AgendaProposal,
     Attendee,
     BodyCaseHandling,
     BodyMember,
@@ -396,8 +397,7 @@ def upcoming_meetings_recheck() -> int:
     return count
 
 
-@transaction.atomic
-def agenda_item_add(
+def _agenda_item_add(
     *,
     actor: User,
     meeting: Meeting,
@@ -406,7 +406,8 @@ def agenda_item_add(
     case: Case | None = None,
     household: Household | None = None,
 ) -> AgendaItem:
-    """Put a case (or, under a 支援会議, a household of concern) on the agenda.
+    """Put a case (or, under a 支援会議, a household of concern) on the agenda; only
+    ``proposal_accept`` calls this (agendas are built from proposals).
 
     Gate 1 refuses a 重層 item whose consent does not hold on the meeting date for every
     attending agency; gate 2 refuses a 支援会議 item to a secretariat user who holds no
@@ -465,6 +466,174 @@ def agenda_item_add(
     return item
 
 
+# ---------------------------------------------------------------------------
+# 議題の申出 (proposals): the only way onto an agenda
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    actor: User,
+    household: Household,
+    body: MeetingBody,
+    purpose: str,
+    reason: str,
+) -> AgendaProposal:
+    """Propose a household to a body. If it has an open case, the proposal is about the
+    case: straight to the secretariat when the actor manages that case, otherwise to
+    the case's coordinators first (the proposer is not told why)."""
+    if not may_propose(actor, household):
+        raise PermissionDenied
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "会議で協議したいことを入力してください。"
+    if not body.is_active:
+        errors["body"] = "この会議体は現在使われていません。"
+    if purpose not in AgendaItem.Purpose.values:
+        errors["purpose"] = "協議の目的を選んでください。"
+    if errors:
+        raise ValidationError(errors)
+    case = household.cases.filter(status__in=Case.OPEN_STATUSES).order_by("opened_at").first()
+    if case is None and body.consent_required:
+        raise ValidationError(
+            {
+                "body": f"「{body.name}」（重層的支援会議）で協議できるのは支援決定したケースだけ"
+                "です。ケースになる前の世帯は支援会議の会議体に申し出てください。"
+            }
+        )
+    routed = case is not None and Need.MANAGE not in case_needs(actor, case)
+    proposal = AgendaProposal(
+        body=body,
+        household=household,
+        case=case,
+        purpose=purpose,
+        reason=reason,
+        status=AgendaProposal.Status.WITH_COORDINATORS
+        if routed
+        else AgendaProposal.Status.PROPOSED,
+        proposed_by=actor,
+        proposed_agency=actor.agency,
+        proposed_at=timezone.now(),
+    )
+    _save(proposal, actor=actor, reason="議題の申出")
+    if case is not None:
+        events.agenda_proposed_event(
+            case=case,
+            actor=actor,
+            body_name=body.name,
+            purpose=proposal.get_purpose_display(),
+            routed=routed,
+        )
+    return proposal
+
+
+def _lock_open_proposal(proposal: AgendaProposal) -> AgendaProposal:
+    proposal = AgendaProposal.objects.select_for_update().get(pk=proposal.pk)
+    if not proposal.is_open:
+        raise ValidationError(f"この申出はすでに「{proposal.get_status_display()}」です。")
+    return proposal
+
+
+def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:
+    """The case's coordinators decide a proposal waiting for them; the secretariat (with
+    a valid pledge, for a 支援会議 body) decides one that reached it."""
+    if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
+        return Need.MANAGE in case_needs(actor, proposal.case)
+    if proposal.status == AgendaProposal.Status.PROPOSED:
+        if not can_manage_meetings(actor):
+            return False
+        if proposal.body.confidentiality_duty:
+            return (
+                user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
+                is not None
+            )
+        return True
+    return False
+
+
+@transaction.atomic
+def proposal_forward(*, actor: User, proposal: AgendaProposal) -> AgendaProposal:
+    """The case's coordinators pass a proposal about their case on to the secretariat."""
+    proposal = _lock_open_proposal(proposal)
+    if proposal.status != AgendaProposal.Status.WITH_COORDINATORS or not may_decide_proposal(
+        actor=actor, proposal=proposal
+    ):
+        raise PermissionDenied
+    proposal.status = AgendaProposal.Status.PROPOSED
+    _save(proposal, actor=actor, reason="ケースの調整役が事務局に回した", fields=["status"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_decline(*, actor: User, proposal: AgendaProposal, reason: str) -> AgendaProposal:
+    proposal = _lock_open_proposal(proposal)
+    if not may_decide_proposal(actor=actor, proposal=proposal):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "不採択の理由を入力してください。"})
+    proposal.status = AgendaProposal.Status.DECLINED
+    proposal.decided_by, proposal.decided_at = actor, timezone.now()
+    proposal.decision_reason = reason[:200]
+    _save(
+        proposal,
+        actor=actor,
+        reason=f"不採択: {reason}",
+        fields=["status", "decided_by", "decided_at", "decision_reason"],
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor: User, proposal: AgendaProposal) -> AgendaProposal:
+    """The proposer takes it back while nobody has decided it."""
+    proposal = _lock_open_proposal(proposal)
+    if proposal.proposed_by_id != actor.pk:
+        raise PermissionDenied
+    proposal.status = AgendaProposal.Status.WITHDRAWN
+    proposal.decided_by, proposal.decided_at = actor, timezone.now()
+    _save(proposal, actor=actor, reason="取下げ", fields=["status", "decided_by", "decided_at"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_accept(*, actor: User, proposal: AgendaProposal, meeting: Meeting) -> AgendaItem:
+    """議題化: the secretariat puts a proposal on a meeting's agenda, under the gates."""
+    _require_secretariat(actor)
+    proposal = _lock_open_proposal(proposal)
+    if proposal.status != AgendaProposal.Status.PROPOSED:
+        raise PermissionDenied
+    # Gate 2 for the secretariat itself is checked on the meeting date below.
+    case = proposal.case
+    if case is None:
+        # The household became a case after the proposal: its coordinators decide.
+        case = proposal.household.cases.filter(status__in=Case.OPEN_STATUSES).first()
+        if case is not None:
+            raise ValidationError(
+                "この世帯の状況が申出の後に変わりました。申出者に、改めて申し出るよう"
+                "伝えてください。"
+            )
+    item = _agenda_item_add(
+        actor=actor,
+        meeting=meeting,
+        body=proposal.body,
+        purpose=proposal.purpose,
+        case=case,
+        household=None if case is not None else proposal.household,
+    )
+    proposal.status = AgendaProposal.Status.ACCEPTED
+    proposal.decided_by, proposal.decided_at = actor, timezone.now()
+    proposal.item = item
+    _save(
+        proposal,
+        actor=actor,
+        reason="議題化",
+        fields=["status", "decided_by", "decided_at", "item"],
+    )
+    return item
+
+
 @transaction.atomic
 def agenda_item_remove(*, actor: User, item: AgendaItem) -> None:
     """Take an item off the agenda before the meeting. A handling that only this item
@@ -474,6 +643,18 @@ def agenda_item_remove(*, actor: User, item: AgendaItem) -> None:
     if item.minutes.strip() or item.decisions.exists():
         raise ValidationError("議事録や決定事項のある議題は外せません。")
     body, case = item.body, item.case
+    proposal = AgendaProposal.objects.filter(item=item).first()
+    if proposal is not None:
+        # The proposal goes back to the secretariat, to be put on another meeting.
+        proposal.status = AgendaProposal.Status.PROPOSED
+        proposal.item = None
+        proposal.decided_by = proposal.decided_at = None
+        _save(
+            proposal,
+            actor=actor,
+            reason="議題から外したため申出に戻す",
+            fields=["status", "item", "decided_by", "decided_at"],
+        )
     _delete(item, actor=actor, reason="議題から外す")
     if case is None or not body.confidentiality_duty:
         return

@@ -7,15 +7,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.documents import private_document_response
+from cases import selectors as case_selectors
+from cases.permissions import may_propose
 
 from . import selectors, services
 from .forms import (
-    AgendaItemForm,
     AttendeeAdHocForm,
     AttendeeMembersForm,
     BodyForm,
@@ -24,10 +27,12 @@ from .forms import (
     MemberForm,
     MinutesForm,
     PledgeForm,
+    ProposalAcceptForm,
+    ProposalForm,
     ReasonForm,
     RegionalIssueForm,
 )
-from .models import AgendaItem, Meeting
+from .models import AgendaItem, AgendaProposal, Meeting
 from .permissions import (
     MeetingNeed,
     can_manage_meetings,
@@ -200,41 +205,33 @@ def attendee_remove(request: HttpRequest, pk, attendee_pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def agenda_build(request: HttpRequest, pk) -> HttpResponse:
-    """Build the agenda: each candidate shows whether it may go on and, if not, why."""
+    """Build the agenda from proposals (議題の申出): each shows whether it may go on
+    now and, if not, why; those that may go on come first."""
     meeting = selectors.meeting_get_for_user(user=request.user, pk=pk, need=MANAGE)
     bodies = list(meeting.bodies.all())
     source = request.POST if request.method == "POST" else request.GET
     body = next((b for b in bodies if str(b.pk) == source.get("body")), bodies[0])
-    form = AgendaItemForm(
-        request.POST or None, meeting=meeting, initial={"body": body.pk, "purpose": "sharing"}
-    )
+    form = ProposalAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        proposal = selectors.proposal_get_for_user(
+            user=request.user, pk=form.cleaned_data["proposal"]
+        )
         try:
-            case, household = selectors.agenda_subject_for_user(
-                user=request.user,
-                case_pk=data["case"],
-                household_pk=data["household"],
-                case_number=data["case_number"],
-            )
-            item = services.agenda_item_add(
-                actor=request.user,
-                meeting=meeting,
-                body=data["body"],
-                purpose=data["purpose"],
-                case=case,
-                household=household,
-            )
+            item = services.proposal_accept(actor=request.user, proposal=proposal, meeting=meeting)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(
-                request, f"「{item.subject_label}」を{item.body}の議題に追加しました。"
-            )
+            messages.success(request, f"「{item.subject_label}」を{item.body}の議題にしました。")
             return redirect(f"{request.path}?body={item.body_id}")
-    query = request.GET.get("q", "").strip()[:50]
-    candidates, refused = selectors.agenda_candidates(
-        user=request.user, meeting=meeting, body=body, query=query
+    refused = (
+        user_pledge_problem(user=request.user, body=body, on=meeting.date)
+        if body.confidentiality_duty
+        else ""
+    )
+    rows = (
+        []
+        if refused
+        else selectors.proposals_for_agenda(user=request.user, meeting=meeting, body=body)
     )
     access_event_record(action=Action.VIEW, request=request, obj=meeting, page="議題の作成")
     return render(
@@ -245,9 +242,9 @@ def agenda_build(request: HttpRequest, pk) -> HttpResponse:
             "bodies": bodies,
             "body": body,
             "form": form,
-            "query": query,
-            "candidates": candidates,
+            "rows": rows,
             "refused": refused,
+            "decline_form": ReasonForm(),
             "agenda": selectors.meeting_agenda(user=request.user, meeting=meeting),
         },
     )
@@ -552,3 +549,88 @@ def handling_end(request: HttpRequest, pk, handling_pk) -> HttpResponse:
             request, f"事例 {handling.case.number} の「{body.name}」での取扱いを終了しました。"
         )
     return redirect("meetings:body_detail", pk=body.pk)
+
+
+# -- 議題の申出 (proposals) ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def proposal_new(request: HttpRequest, household_pk) -> HttpResponse:
+    household = case_selectors.household_get_for_user(user=request.user, pk=household_pk)
+    if not may_propose(request.user, household):
+        raise PermissionDenied
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_submit(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "議題の申出をしました。結果は「議題の申出」で確認できます。")
+            return redirect("meetings:proposal_list")
+    return render(request, "meetings/proposal_form.html", {"household": household, "form": form})
+
+
+@require_safe
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    if not can_use_meetings(request.user):
+        raise PermissionDenied
+    proposals = selectors.proposals_visible_to(request.user)
+    user = request.user
+    return render(
+        request,
+        "meetings/proposal_list.html",
+        {
+            "to_decide": [
+                p
+                for p in proposals.filter(status__in=AgendaProposal.OPEN_STATUSES)
+                if p.proposed_by_id != user.pk
+                and services.may_decide_proposal(actor=user, proposal=p)
+            ],
+            "mine": proposals.filter(proposed_by=user).order_by("-proposed_at")[:50],
+            "decline_form": ReasonForm(),
+        },
+    )
+
+
+def _proposal_action(request: HttpRequest, pk, action) -> HttpResponse:
+    proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
+    try:
+        done = action(proposal)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("meetings:proposal_list")
+    return redirect(back)
+
+
+@require_POST
+def proposal_forward(request: HttpRequest, pk) -> HttpResponse:
+    def forward(proposal):
+        services.proposal_forward(actor=request.user, proposal=proposal)
+        return "申出を事務局に回しました。"
+
+    return _proposal_action(request, pk, forward)
+
+
+@require_POST
+def proposal_decline(request: HttpRequest, pk) -> HttpResponse:
+    def decline(proposal):
+        services.proposal_decline(
+            actor=request.user, proposal=proposal, reason=request.POST.get("reason", "")[:200]
+        )
+        return "申出を不採択にしました。"
+
+    return _proposal_action(request, pk, decline)
+
+
+@require_POST
+def proposal_withdraw(request: HttpRequest, pk) -> HttpResponse:
+    def withdraw(proposal):
+        services.proposal_withdraw(actor=request.user, proposal=proposal)
+        return "申出を取り下げました。"
+
+    return _proposal_action(request, pk, withdraw)

@@ -99,6 +99,12 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "meetings:meeting_recheck":     ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
     "meetings:meeting_close":       ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
     "meetings:meeting_papers":      ("GET",  (LOGIN, 200, 200, 404, 200, 404, 404)),
+    # 議題の申出: a window and the coordinators propose; the secretariat decides.
+    "meetings:proposal_list":       ("GET",  (LOGIN, 200, 200, 200, 200, 403, 403)),
+    "meetings:proposal_new":        ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "meetings:proposal_forward":    ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "meetings:proposal_decline":    ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    "meetings:proposal_withdraw":   ("POST", (LOGIN, 302, 404, 404, 403, 404, 404)),
     "meetings:body_list":           ("GET",  (LOGIN, 403, 403, 403, 200, 403, 403)),
     "meetings:body_new":            ("GET",  (LOGIN, 403, 403, 403, 200, 403, 403)),
     "meetings:body_detail":         ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),

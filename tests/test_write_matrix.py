@@ -38,7 +38,15 @@ from tests.factories import (
     user_with_role,
     verify_client,
 )
-from tests.meetings.helpers import add_item, attend, make_body, make_meeting, make_member, pledge
+from tests.meetings.helpers import (
+    add_item,
+    attend,
+    make_body,
+    make_meeting,
+    make_member,
+    pledge,
+    propose,
+)
 from tests.test_url_protection import routed_urls
 
 # Personas, each reaching the world's case by one basis (or by none).
@@ -110,6 +118,13 @@ ROWS = [
     row("meetings:meeting_recheck",   L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404,
         changes=False),
     row("meetings:meeting_close",     L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    # 議題の申出: a window that holds a consultation, or the case's coordinators,
+    # propose; the case's coordinators forward; the secretariat decides; the proposer
+    # withdraws. A proposal creates no access.
+    row("meetings:proposal_new",      L, 404, OK, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("meetings:proposal_forward",  L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    row("meetings:proposal_decline",  L, 404, 404, 404, 404, 403, 404, 404, 404, 404, OK, 404, 404),
+    row("meetings:proposal_withdraw", L, 404, 404, 404, 404, OK, 404, 404, 404, 404, 403, 404, 404),
     row("meetings:body_new",          L, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403, 403),
     row("meetings:body_edit",         L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
     row("meetings:member_add",        L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
@@ -240,6 +255,9 @@ def _build_world() -> dict[str, Any]:
         actor=secretariat, item=item, content="訪問する", assignee_name="担当者"
     )
     concern = add_item(secretariat, meeting, body, household=handed.household)
+    routed = propose(body, household=case.household, proposer=users["receiving"])
+    proposed = propose(body, case=case)
+    second_pending = propose(body, case=second_case)
     adhoc_member = make_member(secretariat, body, name="民生委員 甲", agency=nobody)
     # The expired member's pledge ended yesterday, and with it their 支援会議 basis.
     yesterday = timezone.localdate() - dt.timedelta(days=1)
@@ -298,6 +316,10 @@ def _build_world() -> dict[str, Any]:
             "pledge_pk": pledge_row.pk,
         },
         "meetings:handling_end": {**b, "handling_pk": body.handlings.get().pk},
+        "meetings:proposal_new": {"household_pk": case.household_id},
+        "meetings:proposal_forward": {"pk": routed.pk},
+        "meetings:proposal_decline": {"pk": proposed.pk},
+        "meetings:proposal_withdraw": {"pk": proposed.pk},
         "staff:transfer": {"pk": transfer_target.pk},
         "staff:handover": {"pk": coordinator.pk},
     }
@@ -406,7 +428,9 @@ def _build_world() -> dict[str, Any]:
             "title": "民生委員",
         },
         "meetings:attendee_remove": {},
-        "meetings:agenda_build": {"body": body.pk, "purpose": "sharing", "case": second_case.pk},
+        "meetings:agenda_build": {"body": body.pk, "proposal": second_pending.pk},
+        "meetings:proposal_new": {"body": body.pk, "purpose": "sharing", "reason": "見守りの分担"},
+        "meetings:proposal_decline": {"reason": "次回に回す"},
         "meetings:item_detail": {"form": "minutes", "minutes": "見守りを続ける。"},
         "meetings:item_remove": {},
         "meetings:decision_remove": {},

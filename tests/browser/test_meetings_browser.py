@@ -11,9 +11,10 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Meeting, MeetingBody
 from tests.browser.conftest import BROWSER_MARKS
 from tests.browser.test_accessibility import assert_no_violations
+from tests.meetings.helpers import propose
 
 pytestmark = BROWSER_MARKS
 
@@ -78,29 +79,29 @@ def test_the_secretariat_builds_a_joint_agenda(
     group(page, "出席する構成員").get_by_label(re.compile(coordinator.display_name)).check()
     page.get_by_role("button", name="出席者に追加する", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("出席者を登録しました")
+    # The case's coordinator proposed it to both bodies (議題の申出).
+    for body in MeetingBody.objects.all():
+        purpose = "plan" if body.consent_required else "roles"
+        propose(body, case=case, purpose=purpose)
     page.get_by_role("link", name="会議に戻る").click()
     page.get_by_role("link", name="議題を作成").click()
 
     # Under the 重層的支援会議 the case without consent cannot go on, and says why.
     page.get_by_role("link", name="重層的支援会議で扱う議題").click()
     row = page.get_by_role("row", name=re.compile(case.number))
-    expect(row).to_contain_text("議題にできません")
+    expect(row).to_contain_text("不可")
+    expect(row).to_contain_text(case.subjects.get().full_name)
     expect(row).to_contain_text("「重層的支援会議での協議」への同意が記録されていません")
-    expect(row.get_by_role("button")).to_have_count(0)
-    page.get_by_role("textbox", name=re.compile(r"^事例番号で指定")).fill(case.number)
-    page.get_by_role("button", name="この事例を議題に追加する").click()
-    alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("入力内容を確認してください")
-    expect(alert).to_contain_text(case.subjects.get().full_name)
-    expect(alert).to_contain_text("対象者全員の有効な同意が必要です")
+    expect(row.get_by_role("button", name=re.compile("^議題にする"))).to_have_count(0)
     assert not AgendaItem.objects.exists()
     assert_no_violations(Axe(), page)
 
     # The same case under the 支援会議 of the same sitting: no consent needed.
     page.get_by_role("link", name="支援会議で扱う議題", exact=True).click()
-    page.get_by_role("combobox", name=re.compile(r"^協議の目的")).select_option(label="役割分担")
-    page.get_by_role("button", name=re.compile(rf"^議題に追加.*{case.number}")).click()
-    expect(page.get_by_role("status")).to_contain_text("支援会議の議題に追加しました")
+    row = page.get_by_role("row", name=re.compile(case.number))
+    expect(row).to_contain_text("可")
+    row.get_by_role("button", name=re.compile(rf"^議題にする.*{case.number}")).click()
+    expect(page.get_by_role("status")).to_contain_text("支援会議の議題にしました")
     agenda = page.get_by_role("table", name="議題")
     expect(agenda).to_contain_text(case.number)
     expect(agenda).to_contain_text("役割分担")

@@ -60,15 +60,25 @@ def attend(actor, meeting, *users):
     return services.attendees_add_members(actor=actor, meeting=meeting, members=members)
 
 
-def add_item(actor, meeting, body, *, case=None, household=None, purpose="sharing") -> AgendaItem:
-    return services.agenda_item_add(
-        actor=actor,
-        meeting=meeting,
-        body=body,
-        purpose=purpose,
-        case=case,
-        household=household,
+def propose(body, *, case=None, household=None, purpose="sharing", proposer=None):
+    """A proposal as it reaches the secretariat: a case by its lead coordinator, a
+    household by the window that took its consultation."""
+    household = case.household if case is not None else household
+    if proposer is None:
+        proposer = (
+            case.lead_coordinator
+            if case is not None
+            else household.consultations.order_by("received_at").first().received_by
+        )
+    return services.proposal_submit(
+        actor=proposer, household=household, body=body, purpose=purpose, reason="協議したい"
     )
+
+
+def add_item(actor, meeting, body, *, case=None, household=None, purpose="sharing") -> AgendaItem:
+    """Agendas are built from proposals: propose, then the secretariat accepts."""
+    proposal = propose(body, case=case, household=household, purpose=purpose)
+    return services.proposal_accept(actor=actor, proposal=proposal, meeting=meeting)
 
 
 def consent_data(**overrides) -> dict:
@@ -115,6 +125,8 @@ def matrix_objects(*, secretariat, coordinator, staff_assigned, case) -> dict[st
     decision = services.decision_add(
         actor=secretariat, item=item, content="訪問する", assignee_name="担当者"
     )
+    routed = propose(body, household=case.household, proposer=staff_assigned)
+    pending = propose(body, case=case)
     m, b = {"pk": meeting.pk}, {"pk": body.pk}
     pledge_kwargs = {**b, "member_pk": member.pk, "pledge_pk": given.pk}
     return {
@@ -137,4 +149,8 @@ def matrix_objects(*, secretariat, coordinator, staff_assigned, case) -> dict[st
         "meetings:pledge_revoke": pledge_kwargs,
         "meetings:pledge_document": pledge_kwargs,
         "meetings:handling_end": {**b, "handling_pk": body.handlings.get().pk},
+        "meetings:proposal_new": {"household_pk": case.household_id},
+        "meetings:proposal_forward": {"pk": routed.pk},
+        "meetings:proposal_decline": {"pk": pending.pk},
+        "meetings:proposal_withdraw": {"pk": pending.pk},
     }

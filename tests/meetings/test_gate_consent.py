@@ -14,7 +14,7 @@ from consent import services as consent_services
 from meetings import selectors, services
 from meetings.models import AgendaItem
 from tests.factories import member_data
-from tests.meetings.helpers import add_item, attend, consent, make_meeting
+from tests.meetings.helpers import add_item, attend, consent, make_meeting, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,7 @@ def test_a_family_member_is_no_proxy_so_the_case_stays_refused(
 def test_a_household_of_concern_is_never_a_consent_meeting_item(
     secretariat, meeting, consent_body, consultation
 ):
-    with pytest.raises(ValidationError, match="支援決定した事例だけ"):
+    with pytest.raises(ValidationError, match="支援決定したケースだけ"):
         add_item(secretariat, meeting, consent_body, household=consultation.household)
 
 
@@ -242,7 +242,7 @@ def test_a_flagged_item_cannot_be_discussed(
         services.item_minutes_record(actor=secretariat, item=item, minutes="協議した")
 
 
-def test_the_candidate_list_shows_each_case_with_its_reason(
+def test_the_proposals_show_each_case_with_its_reason_eligible_first(
     secretariat, coordinator, meeting, consent_body, case, agencies, staff_unassigned
 ):
     from cases import services as case_services
@@ -257,14 +257,15 @@ def test_the_candidate_list_shows_each_case_with_its_reason(
         lead_coordinator=coordinator,
     )
     consent(coordinator, consented.subjects.get(), agencies)
-    candidates, refused = selectors.agenda_candidates(
-        user=secretariat, meeting=meeting, body=consent_body
+    refused_one, allowed_one = (
+        propose(consent_body, case=case),
+        propose(consent_body, case=consented),
     )
-    assert refused == ""
-    by_case = {c.case: c for c in candidates}
-    assert by_case[consented].allowed
-    assert not by_case[case].allowed
-    assert "同意が記録されていません" in by_case[case].problems[0]
+    rows = selectors.proposals_for_agenda(user=secretariat, meeting=meeting, body=consent_body)
+    # Those that may go on come first; the other says why, per person.
+    assert [row.proposal for row in rows] == [allowed_one, refused_one]
+    assert rows[0].allowed and not rows[1].allowed
+    assert "同意が記録されていません" in rows[1].problems[0]
 
 
 def test_withdrawal_itself_flags_the_items_of_scheduled_meetings(

@@ -21,6 +21,9 @@ POST_ONLY = {
     "meetings:meeting_close",
     "meetings:pledge_revoke",
     "meetings:handling_end",
+    "meetings:proposal_forward",
+    "meetings:proposal_decline",
+    "meetings:proposal_withdraw",
 }
 
 
@@ -96,6 +99,10 @@ def kwargs_for(o) -> dict[str, dict]:
             "pledge_pk": o["pledge"].pk,
         },
         "meetings:handling_end": {"pk": b, "handling_pk": o["handling"].pk},
+        "meetings:proposal_new": {"household_pk": o["item"].case.household_id},
+        "meetings:proposal_forward": {"pk": o["item"].proposal.pk},
+        "meetings:proposal_decline": {"pk": o["item"].proposal.pk},
+        "meetings:proposal_withdraw": {"pk": o["item"].proposal.pk},
     }
 
 

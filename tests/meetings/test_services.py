@@ -8,9 +8,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from meetings import services
-from meetings.models import Attendee, Decision, Meeting, MeetingBody, RegionalIssue
-from tests.meetings.helpers import add_item, attend, make_body, make_meeting, make_member, pledge
+from cases.models import CaseEvent
+from meetings import selectors, services
+from meetings.models import (
+    AgendaProposal,
+    Attendee,
+    Decision,
+    Meeting,
+    MeetingBody,
+    RegionalIssue,
+)
+from tests.meetings.helpers import (
+    add_item,
+    attend,
+    make_body,
+    make_meeting,
+    make_member,
+    pledge,
+    propose,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -185,10 +201,29 @@ def test_a_body_outside_the_meeting_is_refused(secretariat, support_body, consen
         add_item(secretariat, meeting, consent_body, case=case)
 
 
-def test_a_household_with_an_open_case_goes_on_as_the_case(secretariat, support_body, case):
+def test_a_household_with_an_open_case_goes_on_as_the_case(
+    secretariat, support_body, case, coordinator, staff_assigned
+):
+    """A window proposes the household; it has an open case, so the proposal goes to
+    the case's coordinators first, and the window is told only 申出."""
     meeting = make_meeting(secretariat, [support_body])
-    with pytest.raises(ValidationError, match="事例を議題に"):
-        add_item(secretariat, meeting, support_body, household=case.household)
+    proposal = propose(support_body, household=case.household, proposer=staff_assigned)
+    assert proposal.status == AgendaProposal.Status.WITH_COORDINATORS
+    assert proposal.case == case
+    assert proposal.status_for_proposer == "申出"
+    assert not selectors.proposals_for_agenda(user=secretariat, meeting=meeting, body=support_body)
+    with pytest.raises(PermissionDenied):
+        services.proposal_accept(actor=secretariat, proposal=proposal, meeting=meeting)
+    with pytest.raises(PermissionDenied):
+        services.proposal_forward(actor=staff_assigned, proposal=proposal)
+    services.proposal_forward(actor=coordinator, proposal=proposal)
+    rows = selectors.proposals_for_agenda(user=secretariat, meeting=meeting, body=support_body)
+    assert [row.proposal for row in rows] == [proposal]
+    item = services.proposal_accept(actor=secretariat, proposal=proposal, meeting=meeting)
+    assert item.case == case and item.household is None
+    proposal.refresh_from_db()
+    assert proposal.status == AgendaProposal.Status.ACCEPTED and proposal.item == item
+    assert case.events.filter(kind=CaseEvent.Kind.AGENDA_PROPOSED).exists()
 
 
 def test_a_bodys_kind_is_fixed_once_it_has_items(secretariat, support_body, case):

@@ -4,14 +4,23 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AccessEvent
 from agencies.services import staff_transfer
 from meetings import services
-from meetings.models import AgendaItem, BodyMember, ConfidentialityPledge, Meeting, MeetingBody
-from tests.meetings.helpers import add_item, attend, consent, make_meeting, make_member
+from meetings.models import (
+    AgendaItem,
+    AgendaProposal,
+    BodyMember,
+    ConfidentialityPledge,
+    Meeting,
+    MeetingBody,
+)
+from tests.factories import verify_client
+from tests.meetings.helpers import add_item, attend, consent, make_meeting, make_member, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -63,18 +72,27 @@ def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
     )
     assert meeting.attendees.count() == 2
 
+    # The coordinator proposes the case from its household's page.
+    proposer = Client()
+    proposer.force_login(coordinator)
+    verify_client(proposer, coordinator)
+    proposed = proposer.post(
+        reverse("meetings:proposal_new", args=[case.household_id]),
+        {"body": body.pk, "purpose": "plan", "reason": "プランが適切か協議したい"},
+    )
+    assert proposed.status_code == 302
+    proposal = AgendaProposal.objects.get()
+
     agenda_url = reverse("meetings:agenda_build", args=[meeting.pk])
     page = client.get(agenda_url).content.decode()
-    assert case.number in page and "議題にできません" in page
-    refused = client.post(
-        agenda_url, {"body": body.pk, "purpose": "plan", "case_number": case.number}
-    )
+    assert case.number in page and "不可" in page and "同意が記録されていません" in page
+    refused = client.post(agenda_url, {"body": body.pk, "proposal": proposal.pk})
     assert refused.status_code == 200
     assert "同意が記録されていません" in refused.content.decode()
     assert not AgendaItem.objects.exists()
 
     consent(coordinator, case.subjects.get(), [hub, assigned_agency])
-    added = client.post(agenda_url, {"body": body.pk, "purpose": "plan", "case": case.pk})
+    added = client.post(agenda_url, {"body": body.pk, "proposal": proposal.pk})
     assert added.status_code == 302
     item = AgendaItem.objects.get()
     assert item.purpose == "plan"
@@ -191,31 +209,59 @@ def test_the_menu_shows_meetings_to_the_secretariat_and_coordinators(
     assert link not in login(staff_assigned).get(reverse("home")).content.decode()
 
 
-def test_a_support_meeting_candidate_list_needs_the_secretariats_own_pledge(
+def test_a_support_meeting_proposal_list_needs_the_secretariats_own_pledge(
     login, hub, secretariat, support_body, consultation
 ):
     from agencies.roles import Role
     from tests.factories import user_with_role
 
     meeting = make_meeting(secretariat, [support_body])
+    propose(support_body, household=consultation.household)
     page = login(secretariat).get(reverse("meetings:agenda_build", args=[meeting.pk]))
     assert consultation.household.display_name in page.content.decode()
     other = user_with_role(Role.SECRETARIAT, agency=hub, username="secretariat2")
     page = login(other).get(reverse("meetings:agenda_build", args=[meeting.pk]))
     assert "誓約書が記録されていません" in page.content.decode()
     assert consultation.household.display_name not in page.content.decode()
+    page = login(other).get(reverse("meetings:proposal_list"))
+    assert consultation.household.display_name not in page.content.decode()
 
 
-def test_a_household_of_concern_goes_on_by_its_button(
-    login, secretariat, support_body, consultation
+def test_a_household_of_concern_goes_on_from_its_proposal(
+    login, secretariat, support_body, consultation, staff_assigned
 ):
     meeting = make_meeting(secretariat, [support_body])
+    response = login(staff_assigned).post(
+        reverse("meetings:proposal_new", args=[consultation.household_id]),
+        {"body": support_body.pk, "purpose": "sharing", "reason": "近所から心配の声"},
+    )
+    assert response.status_code == 302
+    proposal = AgendaProposal.objects.get()
     response = login(secretariat).post(
         reverse("meetings:agenda_build", args=[meeting.pk]),
-        {"body": support_body.pk, "purpose": "sharing", "household": consultation.household_id},
+        {"body": support_body.pk, "proposal": proposal.pk},
     )
     assert response.status_code == 302
     assert AgendaItem.objects.get().household == consultation.household
+    proposal.refresh_from_db()
+    assert proposal.status == AgendaProposal.Status.ACCEPTED
+
+
+def test_the_agenda_accepts_nothing_but_a_proposal(login, secretariat, support_body, case):
+    """No case number, no search: a case without a proposal cannot be put on."""
+    meeting = make_meeting(secretariat, [support_body])
+    client = login(secretariat)
+    for data in (
+        {"body": support_body.pk, "purpose": "plan", "case_number": case.number},
+        {"body": support_body.pk, "purpose": "plan", "case": case.pk},
+        {"body": support_body.pk, "proposal": case.pk},
+    ):
+        response = client.post(reverse("meetings:agenda_build", args=[meeting.pk]), data)
+        assert response.status_code in (200, 404)
+    assert not AgendaItem.objects.exists()
+    page = client.get(reverse("meetings:agenda_build", args=[meeting.pk]) + "?q=山田")
+    assert case.number not in page.content.decode()
+    assert case.household.display_name not in page.content.decode()
 
 
 def test_members_without_a_login_attend_but_never_see_support_items(
