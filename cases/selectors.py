@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from agencies.models import User
@@ -44,21 +44,56 @@ def case_needs_for_user(*, user: User, case: Case) -> frozenset[Need]:
     return case_needs(user, case)
 
 
+def _visible_consultation_ids(user: User) -> QuerySet:
+    """The ids of the consultations ``user`` sees, as a UNION of two index-driven parts
+    (uncased by window or area; cased through the access rows). One WHERE with an OR
+    of the two made PostgreSQL scan every consultation of the city on each page."""
+    uncased = Consultation.objects.filter(uncased_consultations_q(user)).order_by()
+    cased = Consultation.objects.filter(
+        case_id__in=access_rows_for(user).values("case_id")
+    ).order_by()
+    return uncased.values("pk").union(cased.values("pk"))
+
+
 def consultations_visible_to(user: User) -> QuerySet[Consultation]:
     """A consultation without a case: its window, and the coordinators of its area once
     it is handed to 多機関協働. With a case: whoever sees the case."""
     if not works_cases(user):
         return Consultation.objects.none()
-    return Consultation.objects.filter(
-        uncased_consultations_q(user) | Q(case__in=cases_visible_to(user))
-    )
+    return Consultation.objects.filter(pk__in=_visible_consultation_ids(user))
 
 
 def households_visible_to(user: User) -> QuerySet[Household]:
-    return Household.objects.filter(
-        Q(pk__in=consultations_visible_to(user).values("household_id"))
-        | Q(pk__in=cases_visible_to(user).values("household_id"))
+    """A household is seen through a consultation or a case the user sees (every case
+    holds at least one consultation, so the consultations alone decide)."""
+    if not works_cases(user):
+        return Household.objects.none()
+    uncased = Consultation.objects.filter(uncased_consultations_q(user)).order_by()
+    cased = Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by()
+    ids = uncased.values("household_id").union(cased.values("household_id"))
+    return Household.objects.filter(pk__in=ids)
+
+
+def households_count_for_page(*, households) -> None:
+    """Set ``member_count`` and ``open_case_count`` on a page of households (two
+    grouped queries over the page's ids, whatever the size of the city)."""
+    households = list(households)
+    ids = [h.pk for h in households]
+    members = dict(
+        Person.objects.filter(household_id__in=ids)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
     )
+    open_cases = dict(
+        Case.objects.filter(household_id__in=ids, status__in=Case.OPEN_STATUSES)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+    for household in households:
+        household.member_count = members.get(household.pk, 0)
+        household.open_case_count = open_cases.get(household.pk, 0)
 
 
 def household_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Household:
