@@ -127,6 +127,7 @@ class AccessEvent(models.Model):
         LOCKED_OUT = "locked_out", "アカウントロック"
         ACCOUNT_UNLOCKED = "unlocked", "ロック解除"
         MFA_RESET = "mfa_reset", "二要素認証のリセット"
+        EMERGENCY = "emergency", "緊急時の提供"
         PURGE = "purge", "保存期間経過分の削除"
 
     at = models.DateTimeField("日時", db_index=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from agencies.models import Agency, User
-from config.japanese import format_wareki
+from config.japanese import format_wareki, to_tokyo
 
-from .models import Case, CaseAccess, CaseEvent, Consultation, Person
+from .models import Case, CaseAccess, CaseEvent, Consultation, EmergencyAccessRequest, Person
 
 
 def _event(*, case: Case, actor: User, kind: str, message: str, **parameters) -> CaseEvent:
@@ -141,4 +141,36 @@ def agenda_proposed_event(
         message=message[:300],
         body_name=body_name,
         routed=routed,
+    )
+
+
+def emergency_requested_event(
+    *, case: Case, actor: User, request: EmergencyAccessRequest
+) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.EMERGENCY_REQUESTED,
+        message=(
+            f"{request.agency}に緊急時の提供をしました（{request.get_legal_basis_display()}、"
+            f"確認待ち・最長72時間）。理由: {request.reason}"
+        )[:300],
+        request_id=request.pk,
+    )
+
+
+def emergency_decided_event(
+    *, case: Case, actor: User, request: EmergencyAccessRequest
+) -> CaseEvent:
+    if request.ended_at is not None:
+        what = f"打ち切りました。理由: {request.end_reason}"
+    else:
+        until = to_tokyo(request.valid_until)
+        what = f"承認しました（{format_wareki(until)} {until:%H:%M}まで）。"
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.EMERGENCY_DECIDED,
+        message=f"{request.agency}への緊急時の提供を{what}"[:300],
+        request_id=request.pk,
     )

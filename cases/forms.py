@@ -363,25 +363,70 @@ class CaseAccessRevokeForm(forms.Form):
 
 
 class EmergencyAccessForm(forms.Form):
+    """緊急時の提供: the article follows the agency (69条 for a department of the city,
+    27条1項 for an agency outside it); the service checks that they match."""
+
     agency = forms.ModelChoiceField(
         label="提供先の機関",
         queryset=Agency.objects.filter(is_active=True),
         empty_label="選んでください",
+        error_messages={"required": "提供先の機関を選んでください。"},
     )
     legal_basis = forms.ChoiceField(
-        label="根拠（個人情報保護法69条）",
-        choices=EmergencyAccessRequest.LegalBasis.choices,
+        label="根拠（個人情報保護法）",
+        choices=[
+            (
+                "庁内の課に提供する場合（69条）",
+                [c for c in EmergencyAccessRequest.LegalBasis.choices if c[0].startswith("69")],
+            ),
+            (
+                "庁外の機関に提供する場合（27条1項）",
+                [c for c in EmergencyAccessRequest.LegalBasis.choices if c[0].startswith("27")],
+            ),
+        ],
         widget=forms.RadioSelect,
+        error_messages={"required": "根拠を選んでください。"},
     )
-    reason = forms.CharField(label="理由（具体的に）", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="提供する理由（具体的に）",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "緊急に提供する理由を具体的に入力してください。",
+            "max_length": "理由は1000字以内で入力してください（%(show_value)d字）。",
+        },
+    )
+    consent_obstacle = forms.CharField(
+        label="本人の同意を得られない理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="例: 意識がなく連絡が取れない、虐待の疑いがあり家族に知られると危険",
+        error_messages={
+            "required": "本人の同意を得られない理由を入力してください。",
+            "max_length": "同意を得られない理由は500字以内で入力してください（%(show_value)d字）。",
+        },
+    )
     days = forms.IntegerField(
         label="期間（日数）",
         min_value=1,
         max_value=EmergencyAccessRequest.MAX_DAYS,
         initial=7,
-        help_text="最長14日。期間が過ぎると自動で閲覧できなくなります。",
+        help_text=(
+            "すぐに閲覧できるようになります。別の調整役が72時間以内に承認しないと失効し、"
+            "承認されると申請から最長14日間です。"
+        ),
         error_messages={
+            "required": "期間を日数で入力してください。",
+            "invalid": "期間は数字で入力してください。",
             "max_value": "期間は14日以内にしてください。",
             "min_value": "期間は1日以上にしてください。",
         },
+    )
+
+
+class EmergencyEndForm(forms.Form):
+    reason = forms.CharField(
+        label="打ち切る理由",
+        max_length=200,
+        error_messages={"required": "打ち切る理由を入力してください。"},
     )

@@ -428,7 +428,8 @@ class CaseEvent(models.Model):
         HANDED_OVER = "handed_over", "担当調整役の引継ぎ"
         CONSENT_RECORDED = "consent_recorded", "同意を記録"
         CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
-        EMERGENCY_REQUESTED = "emergency_requested", "緊急時の提供を申請"
+        EMERGENCY_REQUESTED = "emergency_requested", "緊急時の提供"
+        EMERGENCY_DECIDED = "emergency_decided", "緊急時の提供の承認・打切り"
         MEETING_AGENDA = "meeting_agenda", "会議の議題に追加"
         AGENDA_PROPOSED = "agenda_proposed", "会議への議題の申出"
 
@@ -453,22 +454,50 @@ class CaseEvent(models.Model):
 
 
 class EmergencyAccessRequest(models.Model):
-    """An emergency provision to an agency under 個人情報保護法69条 (法令に基づく場合 /
-    人の生命・身体の保護): asked for with a reason, approved by a second coordinator,
-    and ending by itself within 14 days."""
+    """Break-glass: a provision to an agency without the person's consent, under
+    個人情報保護法 (69条 for a municipal department, 27条1項 for a private agency), on a
+    case or on a household that is not a case yet. It takes effect at once for at most
+    72 hours and lapses unless a second coordinator (of any hub) confirms it; confirmed,
+    it lasts at most 14 days from the request. Read-only, like every provision."""
 
     class LegalBasis(models.TextChoices):
-        LAW = "law", "法令に基づく場合"
-        LIFE = "life", "人の生命・身体・財産の保護のために必要な場合"
+        # 個人情報保護法69条: a 行政機関等 (the municipality) providing to a department.
+        ART69_1 = "69_1", "69条1項（法令に基づく場合）"
+        ART69_2_2 = "69_2_2", "69条2項2号（所掌事務の遂行に必要な内部利用で相当の理由がある）"
+        ART69_2_3 = "69_2_3", "69条2項3号（他の行政機関等の事務に必要で相当の理由がある）"
+        ART69_2_4 = "69_2_4", "69条2項4号（明らかに本人の利益になる等、特別の理由がある）"
+        # 個人情報保護法27条1項: provision to a private agency.
+        ART27_1_1 = "27_1_1", "27条1項1号（法令に基づく場合）"
+        ART27_1_2 = "27_1_2", "27条1項2号（生命・身体・財産の保護に必要で、同意を得ることが困難）"
+        ART27_1_3 = "27_1_3", "27条1項3号（公衆衛生・児童の健全育成に特に必要で、同意が困難）"
+        ART27_1_4 = "27_1_4", "27条1項4号（国・地方公共団体の事務への協力が必要）"
 
+    PUBLIC_BASES = frozenset({"69_1", "69_2_2", "69_2_3", "69_2_4"})
     MAX_DAYS = 14
+    UNCONFIRMED_HOURS = 72
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="emergency_requests")
+    case = models.ForeignKey(
+        Case,
+        verbose_name="ケース",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="emergency_requests",
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name="世帯",
+        on_delete=models.PROTECT,
+        related_name="emergency_requests",
+    )
     agency = models.ForeignKey(
         "agencies.Agency", verbose_name="提供先の機関", on_delete=models.PROTECT, related_name="+"
     )
-    legal_basis = models.CharField("根拠", max_length=10, choices=LegalBasis.choices)
-    reason = models.TextField("理由（具体的に）")
+    legal_basis = models.CharField(
+        "根拠（個人情報保護法）", max_length=10, choices=LegalBasis.choices
+    )
+    reason = models.TextField("理由（具体的に）", max_length=1000)
+    consent_obstacle = models.TextField("本人の同意を得られない理由", max_length=500, blank=True)
     days = models.PositiveSmallIntegerField("期間（日数）", default=7)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -477,6 +506,7 @@ class EmergencyAccessRequest(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField("申請日時")
+    valid_until = models.DateTimeField("提供の終了日時", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="承認した職員",
@@ -486,6 +516,16 @@ class EmergencyAccessRequest(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    ended_at = models.DateTimeField("打切り日時", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="打ち切った職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.CharField("打切りの理由", max_length=200, blank=True)
     access = models.OneToOneField(
         CaseAccess,
         verbose_name="付与した閲覧権限",
@@ -497,7 +537,7 @@ class EmergencyAccessRequest(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "緊急時の提供（承認申請）"
+        verbose_name = "緊急時の提供"
         ordering = ["-requested_at"]
         constraints = [
             models.CheckConstraint(
@@ -510,8 +550,17 @@ class EmergencyAccessRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case} → {self.agency}（{self.get_legal_basis_display()}）"
+        return f"{self.agency}への緊急時の提供（{self.get_legal_basis_display()}）"
 
     @property
     def is_pending(self) -> bool:
-        return self.approved_at is None
+        """In effect, but not yet confirmed by a second coordinator."""
+        return self.approved_at is None and self.ended_at is None
+
+    def is_active_at(self, at) -> bool:
+        return (
+            self.ended_at is None
+            and self.requested_at <= at
+            and self.valid_until is not None
+            and at < self.valid_until
+        )

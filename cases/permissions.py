@@ -17,7 +17,7 @@ from django.utils import timezone
 from agencies.models import User
 from agencies.roles import CASE_ROLES, Role
 
-from .models import Case, CaseAccess, Consultation, Household, Person
+from .models import Case, CaseAccess, Consultation, EmergencyAccessRequest, Household, Person
 
 Basis = CaseAccess.Basis
 
@@ -125,6 +125,25 @@ def uncased_consultations_q(user: User) -> Q:
     return Q(case__isnull=True) & (own_window | handed)
 
 
+def emergency_household_ids(user: User, *, at: dt.datetime | None = None) -> QuerySet:
+    """Households not yet a case that an emergency provision in effect opens to the
+    user's agency (read-only; a provision on a case is a CaseAccess row instead)."""
+    if not works_cases(user):
+        return EmergencyAccessRequest.objects.none().values("household_id")
+    now = at or timezone.now()
+    return (
+        EmergencyAccessRequest.objects.filter(
+            case__isnull=True,
+            agency_id=user.agency_id,
+            ended_at__isnull=True,
+            requested_at__lte=now,
+            valid_until__gt=now,
+        )
+        .order_by()
+        .values("household_id")
+    )
+
+
 def household_needs(user: User, household: Household) -> frozenset[Need]:
     """What ``user`` may do to a household and its members.
 
@@ -147,6 +166,8 @@ def household_needs(user: User, household: Household) -> frozenset[Need]:
     )
     if not open_cases:
         needs = frozenset().union(*per_case.values())
+        if emergency_household_ids(user).filter(household_id=household.pk).exists():
+            needs |= VIEW_ONLY
         return needs | ALL_NEEDS if holds_consultation else needs
     needs = frozenset().union(*(per_case.get(pk, frozenset()) for pk in open_cases))
     if not all(Need.MANAGE in per_case.get(pk, ()) for pk in open_cases):

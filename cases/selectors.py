@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agencies.models import User
+from agencies.roles import Role
 from config.japanese import normalize_address, normalize_kana, normalize_phone, normalize_text
 
 from .models import Case, CaseAccess, Consultation, EmergencyAccessRequest, Household, Person
@@ -17,6 +19,7 @@ from .permissions import (
     access_rows_for,
     case_needs,
     case_needs_met,
+    emergency_household_ids,
     household_needs,
     uncased_consultations_q,
     works_cases,
@@ -52,7 +55,10 @@ def _visible_consultation_ids(user: User) -> QuerySet:
     cased = Consultation.objects.filter(
         case_id__in=access_rows_for(user).values("case_id")
     ).order_by()
-    return uncased.values("pk").union(cased.values("pk"))
+    provided = Consultation.objects.filter(
+        case__isnull=True, household_id__in=emergency_household_ids(user)
+    ).order_by()
+    return uncased.values("pk").union(cased.values("pk"), provided.values("pk"))
 
 
 def consultations_visible_to(user: User) -> QuerySet[Consultation]:
@@ -70,7 +76,9 @@ def households_visible_to(user: User) -> QuerySet[Household]:
         return Household.objects.none()
     uncased = Consultation.objects.filter(uncased_consultations_q(user)).order_by()
     cased = Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by()
-    ids = uncased.values("household_id").union(cased.values("household_id"))
+    ids = uncased.values("household_id").union(
+        cased.values("household_id"), emergency_household_ids(user)
+    )
     return Household.objects.filter(pk__in=ids)
 
 
@@ -220,11 +228,28 @@ def case_access_get_for_user(*, user: User, case: Case, pk) -> CaseAccess:
         raise Http404 from exc
 
 
-def emergency_request_get_for_user(*, user: User, case: Case, pk) -> EmergencyAccessRequest:
+def emergency_request_get_for_user(*, user: User, pk) -> EmergencyAccessRequest:
+    """Any coordinator may confirm or end a provision (a second coordinator of any
+    hub); nobody else reaches one."""
+    if not user.is_authenticated or not user.has_role(Role.COORDINATOR):
+        raise Http404
     try:
-        return case.emergency_requests.select_related("agency").get(pk=pk)
+        return EmergencyAccessRequest.objects.select_related("agency", "case").get(pk=pk)
     except (EmergencyAccessRequest.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def emergency_requests_for_coordinators(*, user: User):
+    """(waiting for a second coordinator, confirmed and in effect), city-wide."""
+    if not user.has_role(Role.COORDINATOR):
+        return [], []
+    now = timezone.now()
+    live = (
+        EmergencyAccessRequest.objects.filter(ended_at__isnull=True, valid_until__gt=now)
+        .select_related("agency", "case", "household", "requested_by", "approved_by")
+        .order_by("valid_until")
+    )
+    return list(live.filter(approved_at__isnull=True)), list(live.filter(approved_at__isnull=False))
 
 
 # Bookkeeping fields that mean nothing to a reader of the history.

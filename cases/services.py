@@ -27,7 +27,6 @@ from . import events
 from .models import (
     Case,
     CaseAccess,
-    CaseEvent,
     CaseNumberCounter,
     Consultation,
     EmergencyAccessRequest,
@@ -617,73 +616,156 @@ def coordinator_handover(*, actor: User, leaving: User, successor: User, reason:
 
 
 # ---------------------------------------------------------------------------
-# Emergency provision (個人情報保護法69条): two coordinators, at most 14 days
+# Emergency provision (break-glass): at once for 72 hours, 14 days once confirmed
+
+
+def _emergency_errors(*, agency: Agency, legal_basis: str, reason: str, obstacle: str, days):
+    errors = {}
+    public = agency.kind == Agency.Kind.MUNICIPAL_DEPARTMENT
+    allowed = EmergencyAccessRequest.PUBLIC_BASES
+    if legal_basis not in EmergencyAccessRequest.LegalBasis.values:
+        errors["legal_basis"] = "根拠を選んでください。"
+    elif public and legal_basis not in allowed:
+        errors["legal_basis"] = (
+            f"{agency}は庁内の課です。個人情報保護法69条の根拠から選んでください。"
+        )
+    elif not public and legal_basis in allowed:
+        errors["legal_basis"] = (
+            f"{agency}は庁外の機関です。個人情報保護法27条1項の根拠から選んでください。"
+        )
+    if not reason.strip():
+        errors["reason"] = "緊急に提供する理由を具体的に入力してください。"
+    elif len(reason) > 1000:
+        errors["reason"] = "理由は1000字以内で入力してください。"
+    if not obstacle.strip():
+        errors["consent_obstacle"] = "本人の同意を得られない理由を入力してください。"
+    elif len(obstacle) > 500:
+        errors["consent_obstacle"] = "同意を得られない理由は500字以内で入力してください。"
+    if not isinstance(days, int) or not 1 <= days <= EmergencyAccessRequest.MAX_DAYS:
+        errors["days"] = "期間は1日から14日までです。"
+    return errors
 
 
 @transaction.atomic
 def emergency_access_request(
-    *, actor: User, case: Case, agency: Agency, legal_basis: str, reason: str, days: int
+    *,
+    actor: User,
+    agency: Agency,
+    legal_basis: str,
+    reason: str,
+    consent_obstacle: str,
+    days: int,
+    case: Case | None = None,
+    household: Household | None = None,
 ) -> EmergencyAccessRequest:
-    require_case_need(actor, case, Need.MANAGE)
-    errors = {}
-    if not reason.strip():
-        errors["reason"] = "緊急に提供する理由を具体的に入力してください。"
-    if not 1 <= days <= EmergencyAccessRequest.MAX_DAYS:
-        errors["days"] = "期間は1日から14日までです。"
+    """A coordinator who manages the case (or the uncased household) provides it to an
+    agency at once, for at most 72 hours until a second coordinator confirms it."""
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    if case is not None:
+        require_case_need(actor, case, Need.MANAGE)
+        household = case.household
+    elif household is not None:
+        require_household_need(actor, household, Need.MANAGE)
+        if household.cases.filter(status__in=Case.OPEN_STATUSES).exists():
+            raise ValidationError(
+                "この世帯には支援中のケースがあります。ケースから申請してください。"
+            )
+    else:
+        raise ValidationError("提供するケースまたは世帯を選んでください。")
+    errors = _emergency_errors(
+        agency=agency, legal_basis=legal_basis, reason=reason, obstacle=consent_obstacle, days=days
+    )
     if errors:
         raise ValidationError(errors)
+    now = timezone.now()
+    until = now + min(
+        dt.timedelta(hours=EmergencyAccessRequest.UNCONFIRMED_HOURS), dt.timedelta(days=days)
+    )
     request = EmergencyAccessRequest(
         case=case,
+        household=household,
         agency=agency,
         legal_basis=legal_basis,
         reason=reason.strip(),
+        consent_obstacle=consent_obstacle.strip(),
         days=days,
         requested_by=actor,
-        requested_at=timezone.now(),
+        requested_at=now,
+        valid_until=until,
     )
-    _save(request, actor=actor, reason="緊急時の提供を申請")
-    CaseEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind=CaseEvent.Kind.EMERGENCY_REQUESTED,
-        message=(
-            f"{agency}への緊急時の提供を申請しました（{request.get_legal_basis_display()}、"
-            f"{days}日間）。理由: {request.reason}"
-        )[:300],
-        parameters={"request_id": request.pk},
-    )
+    _save(request, actor=actor, reason="緊急時の提供")
+    if case is not None:
+        access = CaseAccess(
+            case=case,
+            agency=agency,
+            basis=CaseAccess.Basis.EMERGENCY,
+            reason=f"{request.get_legal_basis_display()}: {request.reason}"[:200],
+            granted_by=actor,
+            valid_from=now,
+            valid_until=until,
+            source_type="cases.emergencyaccessrequest",
+            source_id=str(request.pk),
+        )
+        _save(access, actor=actor, reason="緊急時の提供（確認待ち）")
+        request.access = access
+        _save(request, actor=actor, reason="閲覧権限", fields=["access"])
+        events.emergency_requested_event(case=case, actor=actor, request=request)
+    return request
+
+
+def _lock_active_request(request: EmergencyAccessRequest) -> EmergencyAccessRequest:
+    request = EmergencyAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if request.ended_at is not None:
+        raise ValidationError("この緊急時の提供はすでに打ち切られています。")
+    if not request.is_active_at(timezone.now()):
+        raise ValidationError(
+            "この緊急時の提供は期限が過ぎて失効しています。必要なら改めて申請してください。"
+        )
     return request
 
 
 @transaction.atomic
-def emergency_access_approve(*, actor: User, request: EmergencyAccessRequest) -> CaseAccess:
-    """The second coordinator's approval opens the case to the agency for the days asked."""
-    case = request.case
-    require_case_need(actor, case, Need.MANAGE)
-    request = EmergencyAccessRequest.objects.select_for_update().get(pk=request.pk)
-    if not request.is_pending:
+def emergency_access_approve(*, actor: User, request: EmergencyAccessRequest):
+    """A second coordinator, of any hub, confirms: the provision lasts the days asked
+    (at most 14) counted from the request."""
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    request = _lock_active_request(request)
+    if request.approved_at is not None:
         raise ValidationError("この申請はすでに承認されています。")
     if request.requested_by_id == actor.pk:
         raise ValidationError("申請した本人は承認できません。別の調整役が承認してください。")
     now = timezone.now()
-    access = CaseAccess(
-        case=case,
-        agency=request.agency,
-        basis=CaseAccess.Basis.EMERGENCY,
-        reason=f"{request.get_legal_basis_display()}: {request.reason}"[:200],
-        granted_by=request.requested_by,
-        approved_by=actor,
-        valid_from=now,
-        valid_until=now + dt.timedelta(days=request.days),
-        source_type="cases.emergencyaccessrequest",
-        source_id=str(request.pk),
-    )
-    _save(access, actor=actor, reason="緊急時の提供を承認")
-    request.approved_by = actor
-    request.approved_at = now
-    request.access = access
-    _save(request, actor=actor, reason="承認", fields=["approved_by", "approved_at", "access"])
-    events.access_granted_event(
-        case=case, actor=actor, agency=request.agency, basis_label=access.get_basis_display()
-    )
-    return access
+    request.approved_by, request.approved_at = actor, now
+    request.valid_until = request.requested_at + dt.timedelta(days=request.days)
+    _save(request, actor=actor, reason="承認", fields=["approved_by", "approved_at", "valid_until"])
+    if request.access_id:
+        access = CaseAccess.objects.select_for_update().get(pk=request.access_id)
+        access.approved_by, access.valid_until = actor, request.valid_until
+        _save(
+            access, actor=actor, reason="緊急時の提供を承認", fields=["approved_by", "valid_until"]
+        )
+        events.emergency_decided_event(case=request.case, actor=actor, request=request)
+    return request
+
+
+@transaction.atomic
+def emergency_access_end(*, actor: User, request: EmergencyAccessRequest, reason: str):
+    """A coordinator ends a provision at once: not confirmed, or no longer needed."""
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    request = _lock_active_request(request)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "打ち切る理由を入力してください。"})
+    now = timezone.now()
+    request.ended_at, request.ended_by, request.end_reason = now, actor, reason[:200]
+    _save(request, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
+    if request.access_id:
+        access = CaseAccess.objects.select_for_update().get(pk=request.access_id)
+        if access.revoked_at is None:
+            access.revoked_at, access.revoke_reason = now, f"緊急時の提供の打切り: {reason}"[:200]
+            _save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
+        events.emergency_decided_event(case=request.case, actor=actor, request=request)
+    return request

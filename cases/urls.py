@@ -15,12 +15,9 @@ urlpatterns = [
         name="case_access_revoke",
     ),
     path("cases/<uuid:pk>/history/", views.case_history, name="case_history"),
-    path("cases/<uuid:pk>/emergency/", views.emergency_request, name="emergency_request"),
-    path(
-        "cases/<uuid:pk>/emergency/<int:request_pk>/approve/",
-        views.emergency_approve,
-        name="emergency_approve",
-    ),
+    path("emergency/", views.emergency_list, name="emergency_list"),
+    path("emergency/<int:pk>/approve/", views.emergency_approve, name="emergency_approve"),
+    path("emergency/<int:pk>/end/", views.emergency_end, name="emergency_end"),
     path("consultations/", views.consultation_list, name="consultation_list"),
     path("consultations/new/", views.intake_start, name="intake_start"),
     path("consultations/new/form/", views.intake_form, name="intake_form"),
@@ -29,6 +26,7 @@ urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/<uuid:pk>/", views.household_detail, name="household_detail"),
     path("households/<uuid:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<uuid:pk>/emergency/", views.emergency_new, name="emergency_new"),
     path("households/<uuid:household_pk>/members/new/", views.person_add, name="person_add"),
     path(
         "households/<uuid:household_pk>/members/<uuid:pk>/edit/",

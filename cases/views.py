@@ -25,6 +25,7 @@ from .forms import (
     CaseEditForm,
     CaseOpenForm,
     EmergencyAccessForm,
+    EmergencyEndForm,
     HouseholdEditForm,
     HouseholdSearchForm,
     PersonContactEditForm,
@@ -41,6 +42,7 @@ from .permissions import (
     can_record_consultation,
     may_propose,
 )
+from .templatetags.kasane import wareki_datetime
 
 
 def _page(request: HttpRequest, queryset):
@@ -62,6 +64,8 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-received_at")[:10]
         )
         if user.has_role(Role.COORDINATOR):
+            pending, _active = selectors.emergency_requests_for_coordinators(user=user)
+            context["pending_emergencies"] = len(pending)
             context["waiting_consultations"] = (
                 selectors.consultations_visible_to(user)
                 .filter(case__isnull=True, outcome=Consultation.Outcome.COLLABORATION)
@@ -200,55 +204,99 @@ def case_access(request: HttpRequest, pk) -> HttpResponse:
                     agency_id=case.lead_coordinator.agency_id,
                 ).values_list("pk", flat=True)
             ),
-            "emergency_form": EmergencyAccessForm(prefix="e") if can_change else None,
             "emergency_requests": case.emergency_requests.select_related(
-                "agency", "requested_by", "approved_by"
+                "agency", "requested_by", "approved_by", "ended_by"
             ),
         },
     )
 
 
-@require_http_methods(["POST"])
-def emergency_request(request: HttpRequest, pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
-    form = EmergencyAccessForm(request.POST, prefix="e")
-    if form.is_valid():
-        try:
-            services.emergency_access_request(actor=request.user, case=case, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request, "緊急時の提供を申請しました。別の調整役の承認で有効になります。"
-            )
-    else:
-        messages.error(
-            request,
-            "緊急時の提供の申請："
-            + " ".join(
-                f"{form.fields[name].label}：{' '.join(errors)}"
-                for name, errors in form.errors.items()
-            ),
-        )
-    return redirect("cases:case_access", pk=case.pk)
-
-
-@require_http_methods(["POST"])
-def emergency_approve(request: HttpRequest, pk, request_pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
-    emergency = selectors.emergency_request_get_for_user(
-        user=request.user, case=case, pk=request_pk
+@require_http_methods(["GET", "POST"])
+def emergency_new(request: HttpRequest, pk) -> HttpResponse:
+    """緊急時の提供 for a household: on its open case if it has one (the coordinators
+    who manage it), otherwise on the household itself (those who manage it)."""
+    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    case = (
+        selectors.cases_visible_to(request.user)
+        .filter(household=household, status__in=Case.OPEN_STATUSES)
+        .first()
     )
+    form = EmergencyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provision = services.emergency_access_request(
+                actor=request.user, case=case, household=household, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            access_event_record(
+                action=Action.EMERGENCY, request=request, obj=provision, page="緊急時の提供"
+            )
+            messages.success(
+                request,
+                f"{provision.agency}に緊急時の提供をしました。別の調整役が72時間以内に"
+                "承認しないと失効します。",
+            )
+            return redirect("cases:emergency_list")
+    return render(
+        request,
+        "cases/emergency_form.html",
+        {"household": household, "case": case, "form": form},
+    )
+
+
+@require_safe
+def emergency_list(request: HttpRequest) -> HttpResponse:
+    """The coordinators' list: provisions waiting for a second coordinator (any hub),
+    and those in effect."""
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    pending, active = selectors.emergency_requests_for_coordinators(user=request.user)
+    access_event_record(action=Action.VIEW, request=request, page="緊急時の提供の一覧")
+    return render(
+        request,
+        "cases/emergency_list.html",
+        {"pending": pending, "active": active, "end_form": EmergencyEndForm()},
+    )
+
+
+@require_http_methods(["POST"])
+def emergency_approve(request: HttpRequest, pk) -> HttpResponse:
+    provision = selectors.emergency_request_get_for_user(user=request.user, pk=pk)
     try:
-        access = services.emergency_access_approve(actor=request.user, request=emergency)
+        provision = services.emergency_access_approve(actor=request.user, request=provision)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
+        access_event_record(action=Action.EMERGENCY, request=request, obj=provision, page="承認")
         messages.success(
             request,
-            f"承認しました。{access.agency}は{access.valid_until:%Y-%m-%d}まで閲覧できます。",
+            f"承認しました。{provision.agency}は{wareki_datetime(provision.valid_until)}まで"
+            "閲覧できます。",
         )
-    return redirect("cases:case_access", pk=case.pk)
+    return redirect("cases:emergency_list")
+
+
+@require_http_methods(["POST"])
+def emergency_end(request: HttpRequest, pk) -> HttpResponse:
+    provision = selectors.emergency_request_get_for_user(user=request.user, pk=pk)
+    form = EmergencyEndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "打ち切る理由を入力してください。")
+        return redirect("cases:emergency_list")
+    try:
+        provision = services.emergency_access_end(
+            actor=request.user, request=provision, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        access_event_record(action=Action.EMERGENCY, request=request, obj=provision, page="打切り")
+        messages.success(request, f"{provision.agency}への緊急時の提供を打ち切りました。")
+    return redirect("cases:emergency_list")
 
 
 @require_http_methods(["POST"])

@@ -44,8 +44,9 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         actor=case.lead_coordinator,
         case=case,
         agency=case.main_agency,
-        legal_basis="law",
+        legal_basis="27_1_1",
         reason="照会",
+        consent_obstacle="連絡が取れない",
         days=1,
     )
     member = {"household_pk": household.pk, "person_pk": person.pk}
@@ -59,8 +60,9 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
         "cases:case_history": {"pk": case.pk},
-        "cases:emergency_request": {"pk": case.pk},
-        "cases:emergency_approve": {"pk": case.pk, "request_pk": emergency.pk},
+        "cases:emergency_new": {"pk": household.pk},
+        "cases:emergency_approve": {"pk": emergency.pk},
+        "cases:emergency_end": {"pk": emergency.pk},
         "cases:consultation_detail": {"pk": case.consultations.first().pk},
         "cases:case_open": {"consultation_pk": uncased.pk},
         "cases:household_detail": {"pk": household.pk},
@@ -70,7 +72,7 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
     }
 
 
-POST_ONLY = {"cases:case_access_revoke", "cases:emergency_request", "cases:emergency_approve"}
+POST_ONLY = {"cases:case_access_revoke", "cases:emergency_approve", "cases:emergency_end"}
 
 
 def test_every_case_scoped_url_is_covered(case, staff_assigned):

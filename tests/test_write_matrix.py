@@ -91,8 +91,11 @@ ROWS = [
     row("cases:case_edit",            L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:case_access",          L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:case_access_revoke",   L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
-    row("cases:emergency_request",    L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
-    row("cases:emergency_approve",    L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    # Break-glass: the managing coordinators provide; a second coordinator of any hub
+    # confirms, and any coordinator may end it.
+    row("cases:emergency_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:emergency_approve",    L, 404, 404, 404, 404, OK, OK, 404, 404, 404, 404, 404, 404),
+    row("cases:emergency_end",        L, 404, 404, 404, 404, OK, OK, 404, 404, 404, 404, 404, 404),
     # Opening a case from a handed consultation: the coordinators it was handed to.
     row("cases:case_open",            L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
     # A consultation about known members: any window that sees the household.
@@ -223,17 +226,19 @@ def _build_world() -> dict[str, Any]:
         actor=coordinator,
         case=case,
         agency=emergency_agency,
-        legal_basis="life",
+        legal_basis="27_1_2",
         reason="安否確認",
+        consent_obstacle="連絡が取れない",
         days=3,
     )
     services.emergency_access_approve(actor=second_coordinator, request=first)
     pending = services.emergency_access_request(
         actor=second_coordinator,
         case=case,
-        agency=nobody,
-        legal_basis="law",
+        agency=AgencyFactory(name="児童相談所（書込み表）"),
+        legal_basis="27_1_1",
         reason="照会",
+        consent_obstacle="連絡が取れない",
         days=1,
     )
     # A second open case for the agenda form, and a handed consultation with no case.
@@ -286,8 +291,9 @@ def _build_world() -> dict[str, Any]:
         "cases:case_edit": {"pk": case.pk},
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": partner_access.pk},
-        "cases:emergency_request": {"pk": case.pk},
-        "cases:emergency_approve": {"pk": case.pk, "request_pk": pending.pk},
+        "cases:emergency_new": {"pk": case.household_id},
+        "cases:emergency_approve": {"pk": pending.pk},
+        "cases:emergency_end": {"pk": pending.pk},
         "cases:case_open": {"consultation_pk": handed.pk},
         "cases:household_edit": {"pk": case.household_id},
         "cases:person_edit": {"household_pk": case.household_id, "pk": person.pk},
@@ -339,13 +345,15 @@ def _build_world() -> dict[str, Any]:
             **blank_date("valid_until"),
         },
         "cases:case_access_revoke": {"reason": "支援終了"},
-        "cases:emergency_request": {
-            "e-agency": nobody.pk,
-            "e-legal_basis": "law",
-            "e-reason": "警察からの照会",
-            "e-days": "2",
+        "cases:emergency_new": {
+            "agency": nobody.pk,
+            "legal_basis": "27_1_1",
+            "reason": "警察からの照会",
+            "consent_obstacle": "本人と連絡が取れない",
+            "days": "2",
         },
         "cases:emergency_approve": {},
+        "cases:emergency_end": {"reason": "不要になった"},
         "cases:case_open": {
             "subjects": [handed.person_id],
             "main_agency": window.pk,

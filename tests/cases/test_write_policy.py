@@ -208,8 +208,9 @@ def test_an_emergency_or_support_meeting_basis_is_read_only(case, coordinator, s
         actor=coordinator,
         case=case,
         agency=staff_unassigned.agency,
-        legal_basis="life",
+        legal_basis="27_1_2",
         reason="安否確認",
+        consent_obstacle="連絡が取れない",
         days=1,
     )
     request = case.emergency_requests.get()
