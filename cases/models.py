@@ -235,7 +235,12 @@ class Consultation(VersionedModel):
         verbose_name = "相談受付"
         verbose_name_plural = "相談受付"
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["receiving_agency", "-received_at"])]
+        indexes = [
+            models.Index(fields=["receiving_agency", "-received_at"]),
+            # Lists and "recent" walk this index and stop at the page: the visibility
+            # filter is checked per row instead of sorting every visible consultation.
+            models.Index(fields=["-received_at"], name="consultation_received_desc"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(consent_state="given") | Q(consent_explained_on__isnull=False),

@@ -125,22 +125,21 @@ def uncased_consultations_q(user: User) -> Q:
     return Q(case__isnull=True) & (own_window | handed)
 
 
-def emergency_household_ids(user: User, *, at: dt.datetime | None = None) -> QuerySet:
+def emergency_household_ids(user: User, *, at: dt.datetime | None = None) -> list:
     """Households not yet a case that an emergency provision in effect opens to the
-    user's agency (read-only; a provision on a case is a CaseAccess row instead)."""
+    user's agency (read-only; a provision on a case is a CaseAccess row instead). A
+    short list (usually empty), read once, so the visibility queries stay plain."""
     if not works_cases(user):
-        return EmergencyAccessRequest.objects.none().values("household_id")
+        return []
     now = at or timezone.now()
-    return (
+    return list(
         EmergencyAccessRequest.objects.filter(
             case__isnull=True,
             agency_id=user.agency_id,
             ended_at__isnull=True,
             requested_at__lte=now,
             valid_until__gt=now,
-        )
-        .order_by()
-        .values("household_id")
+        ).values_list("household_id", flat=True)
     )
 
 
@@ -166,7 +165,7 @@ def household_needs(user: User, household: Household) -> frozenset[Need]:
     )
     if not open_cases:
         needs = frozenset().union(*per_case.values())
-        if emergency_household_ids(user).filter(household_id=household.pk).exists():
+        if household.pk in emergency_household_ids(user):
             needs |= VIEW_ONLY
         return needs | ALL_NEEDS if holds_consultation else needs
     needs = frozenset().union(*(per_case.get(pk, frozenset()) for pk in open_cases))
