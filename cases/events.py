@@ -174,3 +174,20 @@ def emergency_decided_event(
         message=f"{request.agency}への緊急時の提供を{what}"[:300],
         request_id=request.pk,
     )
+
+
+def dv_measure_event(*, case: Case, actor: User, person: Person, ended: bool) -> CaseEvent:
+    """Says that a measure began or ended; never what it hides."""
+    what = (
+        "解除しました"
+        if ended
+        else "記録しました。住所・連絡先は担当の調整役以外には表示されません"
+    )
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.DV_MEASURE,
+        message=f"世帯員「{person.full_name}」のDV等支援措置を{what}。",
+        person_id=str(person.pk),
+        ended=ended,
+    )

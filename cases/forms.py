@@ -430,3 +430,28 @@ class EmergencyEndForm(forms.Form):
         max_length=200,
         error_messages={"required": "打ち切る理由を入力してください。"},
     )
+
+
+class DvMeasureForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label="対象の世帯員",
+        queryset=Person.objects.none(),
+        empty_label="選んでください",
+        error_messages={"required": "対象の世帯員を選んでください。"},
+    )
+    valid_from = JapaneseDateField(label="開始日")
+    valid_until = JapaneseDateField(
+        label="終了日", required=False, help_text="この日まで。空欄なら解除するまで続きます。"
+    )
+    note = forms.CharField(
+        label="備考（措置の根拠など）",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "備考は200字以内で入力してください（%(show_value)d字）。"},
+    )
+
+    def __init__(self, *args, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = household.members.all()
+        if not self.is_bound:
+            self.initial.setdefault("valid_from", timezone.localdate())

@@ -435,6 +435,7 @@ class CaseEvent(models.Model):
         CONSENT_WITHDRAWN = "consent_withdrawn", "同意の撤回"
         EMERGENCY_REQUESTED = "emergency_requested", "緊急時の提供"
         EMERGENCY_DECIDED = "emergency_decided", "緊急時の提供の承認・打切り"
+        DV_MEASURE = "dv_measure", "DV等支援措置"
         MEETING_AGENDA = "meeting_agenda", "会議の議題に追加"
         AGENDA_PROPOSED = "agenda_proposed", "会議への議題の申出"
 
@@ -569,3 +570,48 @@ class EmergencyAccessRequest(models.Model):
             and self.valid_until is not None
             and at < self.valid_until
         )
+
+
+class DvSupportMeasure(models.Model):
+    """DV等支援措置: while it is in effect, the person's address and contacts — and the
+    household's address, 〒 and phones — are shown only to the managing coordinators,
+    and never printed (cases.masking decides, for every page and later output)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name="対象者", on_delete=models.PROTECT, related_name="dv_measures"
+    )
+    valid_from = models.DateField("開始日")
+    valid_until = models.DateField("終了日（この日まで）", null=True, blank=True)
+    note = models.CharField("備考（措置の根拠など）", max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    set_at = models.DateTimeField("記録日時")
+    ended_at = models.DateTimeField("解除日時", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="解除した職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.CharField("解除の理由", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "DV等支援措置"
+        verbose_name_plural = "DV等支援措置"
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="dv_measure_until_after_from",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"DV等支援措置（{self.valid_from}〜）"

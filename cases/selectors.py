@@ -11,9 +11,33 @@ from django.utils import timezone
 
 from agencies.models import User
 from agencies.roles import Role
-from config.japanese import normalize_address, normalize_kana, normalize_phone, normalize_text
+from config.japanese import (
+    format_wareki,
+    normalize_address,
+    normalize_kana,
+    normalize_phone,
+    normalize_text,
+)
 
-from .models import Case, CaseAccess, Consultation, EmergencyAccessRequest, Household, Person
+from .masking import (
+    CONSULTER_FIELDS,
+    HOUSEHOLD_CONTACT_FIELDS,
+    MASK_TEXT,
+    PERSON_CONTACT_FIELDS,
+    masking_for,
+    protected_household_ids,
+    sees_consulter,
+    sees_protected_contacts,
+)
+from .models import (
+    Case,
+    CaseAccess,
+    Consultation,
+    DvSupportMeasure,
+    EmergencyAccessRequest,
+    Household,
+    Person,
+)
 from .permissions import (
     Need,
     access_rows_for,
@@ -196,16 +220,31 @@ def person_duplicates(
         .filter(pk__in=[c.household_id for c in candidates])
         .values_list("pk", flat=True)
     )
+    # A household under a DV等支援措置: a match by its address or phone says nothing
+    # (not even that it exists) to whoever may not see its contacts.
+    protected = protected_household_ids({c.household_id for c in candidates})
+    seers = {
+        c.household_id
+        for c in candidates
+        if c.household_id in protected and sees_protected_contacts(user, c.household)
+    }
     matches: list[DuplicateMatch] = []
     hidden_seen = False
     for candidate in candidates[:20]:
         reasons = []
         if birth_date and candidate.birth_date == birth_date:
             reasons.append("生年月日とふりがな（または氏名）が同じ")
-        if phone_key and phone_key in (candidate.phone_key, candidate.household.phone_key):
-            reasons.append("電話番号が同じ")
-        if address_key and address_key in (candidate.address_key, candidate.household.address_key):
-            reasons.append("住所が同じ")
+        masked = candidate.household_id in protected and candidate.household_id not in seers
+        if not masked:
+            if phone_key and phone_key in (candidate.phone_key, candidate.household.phone_key):
+                reasons.append("電話番号が同じ")
+            if address_key and address_key in (
+                candidate.address_key,
+                candidate.household.address_key,
+            ):
+                reasons.append("住所が同じ")
+        if not reasons:
+            continue
         if candidate.household_id in visible_households:
             matches.append(DuplicateMatch(person=candidate, reasons=reasons))
         elif not hidden_seen:
@@ -213,6 +252,23 @@ def person_duplicates(
             hidden_seen = True
             matches.append(DuplicateMatch(person=None))
     return matches
+
+
+def dv_measures_for_user(*, user: User, household: Household):
+    """The measures on the household's members: for the managing coordinators only
+    (the others see the mask and a notice, not the measure)."""
+    if not sees_protected_contacts(user, household):
+        return DvSupportMeasure.objects.none()
+    return DvSupportMeasure.objects.filter(person__household=household).select_related(
+        "person", "set_by", "ended_by"
+    )
+
+
+def dv_measure_get_for_user(*, user: User, household: Household, pk) -> DvSupportMeasure:
+    try:
+        return dv_measures_for_user(user=user, household=household).get(pk=pk)
+    except (DvSupportMeasure.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
 
 
 def case_access_get_for_user(*, user: User, case: Case, pk) -> CaseAccess:
@@ -297,7 +353,9 @@ def _history_value(model, name: str, value) -> str:
     return str(value)
 
 
-def _entries_for(records, *, model, subject) -> list[HistoryEntry]:
+def _entries_for(records, *, model, subject, masked=lambda record: ()) -> list[HistoryEntry]:
+    """Field diffs of history records; the fields ``masked(record)`` names show the mask
+    of cases.masking instead of their values (DV等支援措置, 通報者)."""
     entries: list[HistoryEntry] = []
     previous: dict = {}
     for record in records.order_by("history_date", "history_id").select_related("history_user"):
@@ -313,8 +371,12 @@ def _entries_for(records, *, model, subject) -> list[HistoryEntry]:
             delta = record.diff_against(
                 before, excluded_fields=HISTORY_HIDDEN_FIELDS, foreign_keys_are_objs=True
             )
+            hidden = masked(record)
             for change in delta.changes:
                 label = str(model._meta.get_field(change.field).verbose_name)
+                if change.field in hidden:
+                    changes.append((label, MASK_TEXT, MASK_TEXT))
+                    continue
                 changes.append(
                     (
                         label,
@@ -337,31 +399,52 @@ def _entries_for(records, *, model, subject) -> list[HistoryEntry]:
     return entries
 
 
-def case_history_entries(*, case: Case) -> list[HistoryEntry]:
+def case_history_entries(*, case: Case, user: User) -> list[HistoryEntry]:
     """The 変更履歴 of a case: the case, its household and members, its consultations
-    and its access grants, newest first, as field-level diffs."""
+    and its access grants, newest first, as field-level diffs — masked for ``user``
+    where a DV等支援措置 or a 虐待 consultation's 通報者 asks it."""
     household = case.household
+    contacts_masked = masking_for(user=user, households=[household]).household_masked(household.pk)
+    consulter_hidden = {c.pk for c in case.consultations.all() if not sees_consulter(user, c)}
     sources = [
-        (Case.history.filter(id=case.pk), Case, lambda r: f"事例 {case.number}"),
-        (Household.history.filter(id=household.pk), Household, lambda r: "世帯"),
+        (Case.history.filter(id=case.pk), Case, lambda r: f"ケース {case.number}", ()),
+        (
+            Household.history.filter(id=household.pk),
+            Household,
+            lambda r: "世帯",
+            HOUSEHOLD_CONTACT_FIELDS if contacts_masked else (),
+        ),
         (
             Person.history.filter(household_id=household.pk),
             Person,
             lambda r: f"世帯員 {r.family_name} {r.given_name}".strip(),
+            PERSON_CONTACT_FIELDS if contacts_masked else (),
         ),
         (
             Consultation.history.filter(case_id=case.pk),
             Consultation,
-            lambda r: f"相談受付（{r.received_at:%Y-%m-%d}）",
+            lambda r: f"相談受付（{format_wareki(r.received_at)}）",
+            CONSULTER_FIELDS,
         ),
         (
             CaseAccess.history.filter(case_id=case.pk),
             CaseAccess,
             lambda r: f"閲覧権限（{r.agency or r.user}）",
+            (),
         ),
     ]
     entries: list[HistoryEntry] = []
-    for records, model, subject in sources:
-        entries.extend(_entries_for(records, model=model, subject=subject))
+    for records, model, subject, hidden in sources:
+        if model is Consultation:
+
+            def masked(record, hidden=hidden):
+                return hidden if record.id in consulter_hidden else ()
+
+        else:
+
+            def masked(record, hidden=hidden):
+                return hidden
+
+        entries.extend(_entries_for(records, model=model, subject=subject, masked=masked))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

@@ -24,11 +24,13 @@ from config.japanese import (
 )
 
 from . import events
+from .masking import protected_household_ids, sees_protected_contacts
 from .models import (
     Case,
     CaseAccess,
     CaseNumberCounter,
     Consultation,
+    DvSupportMeasure,
     EmergencyAccessRequest,
     Household,
     IssueCategory,
@@ -189,6 +191,15 @@ def require_household_need(actor: User, household: Household, need: Need) -> Non
         raise PermissionDenied
 
 
+def _require_unmasked(actor: User, household: Household) -> None:
+    """Contact details hidden by a DV等支援措置 are changed only by those who see them
+    (the managing coordinators): nobody edits what they cannot read."""
+    if household.pk in protected_household_ids([household.pk]) and not sees_protected_contacts(
+        actor, household
+    ):
+        raise PermissionDenied
+
+
 def _changed_fields(instance: models.Model, data: dict[str, Any]) -> set[str]:
     return {name for name, value in data.items() if getattr(instance, name) != value}
 
@@ -225,6 +236,7 @@ def person_update(
     # Contact details are daily work; name, ふりがな, birth date and relation are *manage*.
     need = fields_need(_changed_fields(person, data), PERSON_WORK_FIELDS)
     require_household_need(actor, person.household, need)
+    _require_unmasked(actor, person.household)
     probe = Person(**{**{f.attname: getattr(person, f.attname) for f in Person._meta.fields}})
     for name, value in data.items():
         setattr(probe, name, value)
@@ -251,6 +263,7 @@ def household_update(
     require_household_need(
         actor, household, fields_need(_changed_fields(household, data), HOUSEHOLD_WORK_FIELDS)
     )
+    _require_unmasked(actor, household)
     probe = Household(address=data.get("address", ""), phone=data.get("phone", ""))
     _household_set_keys(probe)
     return versioned_update(
@@ -769,3 +782,55 @@ def emergency_access_end(*, actor: User, request: EmergencyAccessRequest, reason
             _save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
         events.emergency_decided_event(case=request.case, actor=actor, request=request)
     return request
+
+
+# ---------------------------------------------------------------------------
+# DV等支援措置
+
+
+@transaction.atomic
+def dv_measure_set(
+    *,
+    actor: User,
+    person: Person,
+    valid_from: dt.date,
+    valid_until: dt.date | None = None,
+    note: str = "",
+) -> DvSupportMeasure:
+    """Record that a person is under DV等支援措置: from now on the household's address and
+    contacts are masked for everyone but the managing coordinators."""
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    require_household_need(actor, person.household, Need.MANAGE)
+    if valid_until is not None and valid_until < valid_from:
+        raise ValidationError({"valid_until": "終了日は開始日以降にしてください。"})
+    measure = DvSupportMeasure(
+        person=person,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=note.strip()[:200],
+        set_by=actor,
+        set_at=timezone.now(),
+    )
+    _save(measure, actor=actor, reason="DV等支援措置を記録")
+    for case in person.household.cases.all():
+        events.dv_measure_event(case=case, actor=actor, person=person, ended=False)
+    return measure
+
+
+@transaction.atomic
+def dv_measure_end(*, actor: User, measure: DvSupportMeasure, reason: str) -> DvSupportMeasure:
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    require_household_need(actor, measure.person.household, Need.MANAGE)
+    measure = DvSupportMeasure.objects.select_for_update().get(pk=measure.pk)
+    if measure.ended_at is not None:
+        raise ValidationError("この支援措置はすでに解除されています。")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "解除の理由を入力してください。"})
+    measure.ended_at, measure.ended_by, measure.end_reason = timezone.now(), actor, reason[:200]
+    _save(measure, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
+    for case in measure.person.household.cases.all():
+        events.dv_measure_event(case=case, actor=actor, person=measure.person, ended=True)
+    return measure

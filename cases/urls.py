@@ -27,6 +27,12 @@ urlpatterns = [
     path("households/<uuid:pk>/", views.household_detail, name="household_detail"),
     path("households/<uuid:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<uuid:pk>/emergency/", views.emergency_new, name="emergency_new"),
+    path("households/<uuid:pk>/dv/", views.dv_measure_new, name="dv_measure_new"),
+    path(
+        "households/<uuid:pk>/dv/<int:measure_pk>/end/",
+        views.dv_measure_end,
+        name="dv_measure_end",
+    ),
     path("households/<uuid:household_pk>/members/new/", views.person_add, name="person_add"),
     path(
         "households/<uuid:household_pk>/members/<uuid:pk>/edit/",

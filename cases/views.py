@@ -24,6 +24,7 @@ from .forms import (
     CaseAccessRevokeForm,
     CaseEditForm,
     CaseOpenForm,
+    DvMeasureForm,
     EmergencyAccessForm,
     EmergencyEndForm,
     HouseholdEditForm,
@@ -33,6 +34,7 @@ from .forms import (
     PersonForm,
     add_service_errors,
 )
+from .masking import CONSULTER_MASK_TEXT, masking_for, sees_consulter
 from .models import Case, CaseAccess, Consultation
 from .permissions import (
     Need,
@@ -120,6 +122,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
         "cases/case_detail.html",
         {
             "case": case,
+            "masking": masking_for(user=request.user, households=[case.household]),
             "can_change": Need.MANAGE in needs,
             "can_propose": Need.MANAGE in needs,
             "members": case.household.members.order_by("created_at"),
@@ -321,7 +324,7 @@ def case_history(request: HttpRequest, pk) -> HttpResponse:
     """変更履歴: every saved change to the case and its household, as field diffs."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=case, page="変更履歴")
-    entries = selectors.case_history_entries(case=case)
+    entries = selectors.case_history_entries(case=case, user=request.user)
     return render(
         request, "cases/case_history.html", {"case": case, "page": _page(request, entries)}
     )
@@ -396,6 +399,8 @@ def consultation_detail(request: HttpRequest, pk) -> HttpResponse:
         "cases/consultation_detail.html",
         {
             "consultation": consultation,
+            "sees_consulter": sees_consulter(request.user, consultation),
+            "consulter_mask": CONSULTER_MASK_TEXT,
             "issues": consultation.issues.all(),
             "can_open_case": can_open_case(request.user) and not consultation.case_id,
         },
@@ -416,7 +421,8 @@ def intake_start(request: HttpRequest) -> HttpResponse:
             .prefetch_related("members")[:30]
         )
     template = "cases/_household_results.html" if request.htmx else "cases/intake_start.html"
-    return render(request, template, {"form": form, "results": results})
+    masking = masking_for(user=request.user, households=results or [])
+    return render(request, template, {"form": form, "results": results, "masking": masking})
 
 
 @require_http_methods(["GET", "POST"])
@@ -451,7 +457,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     # every visible household's members and cases before paging took seconds.
     page = _page(request, households)
     selectors.households_count_for_page(households=page.object_list)
-    return render(request, "cases/household_list.html", {"form": form, "page": page})
+    masking = masking_for(user=request.user, households=page.object_list)
+    return render(
+        request, "cases/household_list.html", {"form": form, "page": page, "masking": masking}
+    )
 
 
 @require_safe
@@ -459,11 +468,14 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=household)
     needs = selectors.household_needs_for_user(user=request.user, household=household)
+    masking = masking_for(user=request.user, households=[household])
     return render(
         request,
         "cases/household_detail.html",
         {
             "household": household,
+            "masking": masking,
+            "dv_measures": selectors.dv_measures_for_user(user=request.user, household=household),
             "members": household.members.order_by("created_at"),
             "consultations": selectors.consultations_visible_to(request.user)
             .filter(household=household)
@@ -472,15 +484,23 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
             "cases": selectors.cases_visible_to(request.user).filter(household=household),
             "can_record": can_record_consultation(request.user),
             "can_work": Need.WORK in needs,
+            "can_edit_members": Need.WORK in needs and not masking.household_masked(household.pk),
             "can_manage": Need.MANAGE in needs,
             "can_propose": may_propose(request.user, household),
         },
     )
 
 
+def _require_unmasked(request: HttpRequest, household) -> None:
+    """Nobody edits contact details a DV等支援措置 hides from them."""
+    if masking_for(user=request.user, households=[household]).household_masked(household.pk):
+        raise PermissionDenied
+
+
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.WORK)
+    _require_unmasked(request, household)
     return _versioned_edit(
         request,
         form_class=HouseholdEditForm,
@@ -496,6 +516,7 @@ def household_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, household_pk, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=household_pk, need=Need.WORK)
+    _require_unmasked(request, household)
     person = selectors.person_get_for_user(user=request.user, household=household, pk=pk)
     manages = Need.MANAGE in selectors.household_needs_for_user(
         user=request.user, household=household
@@ -566,3 +587,44 @@ def _rebase(form_class, data, current):
     form = form_class(data, instance=current)
     form.is_valid()
     return form
+
+
+# -- DV等支援措置 ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def dv_measure_new(request: HttpRequest, pk) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    form = DvMeasureForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dv_measure_set(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "DV等支援措置を記録しました。この世帯の住所・連絡先は、担当の調整役以外には"
+                "表示されません。",
+            )
+            return redirect("cases:household_detail", pk=household.pk)
+    return render(request, "cases/dv_measure_form.html", {"household": household, "form": form})
+
+
+@require_http_methods(["POST"])
+def dv_measure_end(request: HttpRequest, pk, measure_pk) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
+    measure = selectors.dv_measure_get_for_user(
+        user=request.user, household=household, pk=measure_pk
+    )
+    try:
+        services.dv_measure_end(
+            actor=request.user, measure=measure, reason=request.POST.get("reason", "")[:200]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "DV等支援措置を解除しました。")
+    return redirect("cases:household_detail", pk=household.pk)

@@ -1,6 +1,8 @@
 """IDOR: ids of another agency's case, and nested ids of another case, answer 404 —
 the same as ids that do not exist — and each refusal is in the access log."""
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
@@ -49,6 +51,9 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         consent_obstacle="連絡が取れない",
         days=1,
     )
+    measure = person.dv_measures.first() or services.dv_measure_set(
+        actor=case.lead_coordinator, person=person, valid_from=dt.date(2026, 4, 1)
+    )
     member = {"household_pk": household.pk, "person_pk": person.pk}
     return {
         "consent:person_consents": member,
@@ -63,6 +68,8 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:emergency_new": {"pk": household.pk},
         "cases:emergency_approve": {"pk": emergency.pk},
         "cases:emergency_end": {"pk": emergency.pk},
+        "cases:dv_measure_new": {"pk": household.pk},
+        "cases:dv_measure_end": {"pk": household.pk, "measure_pk": measure.pk},
         "cases:consultation_detail": {"pk": case.consultations.first().pk},
         "cases:case_open": {"consultation_pk": uncased.pk},
         "cases:household_detail": {"pk": household.pk},
@@ -72,7 +79,12 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
     }
 
 
-POST_ONLY = {"cases:case_access_revoke", "cases:emergency_approve", "cases:emergency_end"}
+POST_ONLY = {
+    "cases:case_access_revoke",
+    "cases:emergency_approve",
+    "cases:emergency_end",
+    "cases:dv_measure_end",
+}
 
 
 def test_every_case_scoped_url_is_covered(case, staff_assigned):

@@ -10,6 +10,7 @@ not exist"; 403 "visible or known, but not allowed".
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from http.cookies import SimpleCookie
 
 import pytest
@@ -70,6 +71,10 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:emergency_list":         ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     "cases:emergency_approve":      ("POST", (LOGIN, 302, 404, 404, 404, 404, 404)),
     "cases:emergency_end":          ("POST", (LOGIN, 302, 404, 404, 404, 404, 404)),
+    # DV等支援措置: the managing coordinators record and end it (on an uncased household
+    # here, which its window manages too — but only a coordinator may).
+    "cases:dv_measure_new":         ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:dv_measure_end":         ("POST", (LOGIN, 302, 404, 404, 404, 404, 404)),
     "cases:consultation_detail":    ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:case_open":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:household_detail":       ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
@@ -200,7 +205,12 @@ def _build_world() -> dict:
         consent_obstacle="連絡が取れない",
         days=1,
     )
+    measure = services.dv_measure_set(
+        actor=coordinator, person=uncased.person, valid_from=dt.date(2026, 4, 1)
+    )
     objects = {
+        "cases:dv_measure_new": {"pk": uncased.household_id},
+        "cases:dv_measure_end": {"pk": uncased.household_id, "measure_pk": measure.pk},
         "cases:case_detail": {"pk": case.pk},
         "cases:case_edit": {"pk": case.pk},
         "cases:case_access": {"pk": case.pk},

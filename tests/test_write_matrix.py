@@ -95,6 +95,10 @@ ROWS = [
     # confirms, and any coordinator may end it.
     row("cases:emergency_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:emergency_approve",    L, 404, 404, 404, 404, OK, OK, 404, 404, 404, 404, 404, 404),
+    # DV等支援措置: coordinators who manage the household (the window manages an uncased
+    # one too, but only a coordinator records a measure).
+    row("cases:dv_measure_new",       L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    row("cases:dv_measure_end",       L, 404, 404, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
     row("cases:emergency_end",        L, 404, 404, 404, 404, OK, OK, 404, 404, 404, 404, 404, 404),
     # Opening a case from a handed consultation: the coordinators it was handed to.
     row("cases:case_open",            L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
@@ -261,6 +265,9 @@ def _build_world() -> dict[str, Any]:
     )
     concern = add_item(secretariat, meeting, body, household=handed.household)
     routed = propose(body, household=case.household, proposer=users["receiving"])
+    measure = services.dv_measure_set(
+        actor=coordinator, person=handed.person, valid_from=timezone.localdate()
+    )
     proposed = propose(body, case=case)
     second_pending = propose(body, case=second_case)
     adhoc_member = make_member(secretariat, body, name="民生委員 甲", agency=nobody)
@@ -294,6 +301,8 @@ def _build_world() -> dict[str, Any]:
         "cases:emergency_new": {"pk": case.household_id},
         "cases:emergency_approve": {"pk": pending.pk},
         "cases:emergency_end": {"pk": pending.pk},
+        "cases:dv_measure_new": {"pk": handed.household_id},
+        "cases:dv_measure_end": {"pk": handed.household_id, "measure_pk": measure.pk},
         "cases:case_open": {"consultation_pk": handed.pk},
         "cases:household_edit": {"pk": case.household_id},
         "cases:person_edit": {"household_pk": case.household_id, "pk": person.pk},
@@ -354,6 +363,13 @@ def _build_world() -> dict[str, Any]:
         },
         "cases:emergency_approve": {},
         "cases:emergency_end": {"reason": "不要になった"},
+        "cases:dv_measure_new": {
+            "person": handed.person_id,
+            **date_fields("valid_from", today),
+            **blank_date("valid_until"),
+            "note": "住民票の閲覧制限",
+        },
+        "cases:dv_measure_end": {"reason": "措置の終了"},
         "cases:case_open": {
             "subjects": [handed.person_id],
             "main_agency": window.pk,

@@ -54,3 +54,16 @@ def render_widget(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def masked(masking, obj, name: str, empty: str = "—") -> str:
+    """{% masked masking household "address" %}: the value, or the mask of
+    cases.masking when a DV等支援措置 hides it from this user."""
+    value = masking.value(obj, name) if masking is not None else getattr(obj, name)
+    return value or empty
+
+
+@register.simple_tag
+def event_message(masking, event, household_id) -> str:
+    return masking.event_message(event, household_id) if masking is not None else event.message
