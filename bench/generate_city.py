@@ -211,7 +211,7 @@ BASIS_LABELS = {
 
 class City:
     def __init__(self, *, scale: float, seed: int, today: dt.date):
-        from config.japanese import (
+        from core.japanese import (
             fiscal_year_prefix,
             format_wareki,
             normalize_address,

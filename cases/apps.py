@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "相談・事例"
+
+    def ready(self) -> None:
+        # Reactions to the domain signals of the apps below.
+        from . import signals  # noqa: F401

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from agencies.models import Agency, User
-from config.japanese import format_wareki, to_tokyo
+from core.japanese import format_wareki, to_tokyo
 
 from .models import Case, CaseAccess, CaseEvent, Consultation, EmergencyAccessRequest, Person
 
@@ -190,4 +192,82 @@ def dv_measure_event(*, case: Case, actor: User, person: Person, ended: bool) ->
         message=f"世帯員「{person.full_name}」のDV等支援措置を{what}。",
         person_id=str(person.pk),
         ended=ended,
+    )
+
+
+def consent_recorded_event(
+    *,
+    case: Case,
+    actor: User,
+    person: Person,
+    consent_id: str,
+    given_by: str,
+    purposes: list[str],
+) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.CONSENT_RECORDED,
+        message=(
+            f"{person.full_name}さんの同意を記録しました（{given_by}、{'・'.join(purposes)}）。"
+        )[:300],
+        consent_id=consent_id,
+    )
+
+
+def consent_withdrawn_event(
+    *,
+    case: Case,
+    actor: User,
+    person: Person,
+    consent_id: str,
+    withdrawn_on: dt.date,
+    reason: str,
+) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.CONSENT_WITHDRAWN,
+        message=f"{person.full_name}さんが同意を撤回しました。理由: {reason}"[:300],
+        consent_id=consent_id,
+        withdrawn_on=withdrawn_on.isoformat(),
+    )
+
+
+def meeting_agenda_event(
+    *,
+    case: Case,
+    actor: User,
+    meeting_date: dt.date,
+    body_name: str,
+    purpose: str,
+    attendees: str,
+    **ids: str,
+) -> CaseEvent:
+    """When, under which body and before whom the case was shared."""
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.MEETING_AGENDA,
+        message=(
+            f"{format_wareki(meeting_date)}の{body_name}の議題に追加しました"
+            f"（{purpose}。出席機関: {attendees or 'なし'}）。"
+        )[:300],
+        **ids,
+    )
+
+
+def support_access_granted_event(
+    *, case: Case, actor: User, user: User, body_name: str, pledge_until: str, **ids
+) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.ACCESS_GRANTED,
+        message=(
+            f"{user.display_name}さん（{user.agency}）に閲覧権限（根拠: 支援会議"
+            f"「{body_name}」、閲覧のみ、誓約書 {pledge_until}）を付与しました。"
+        )[:300],
+        user_id=user.pk,
+        **ids,
     )

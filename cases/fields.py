@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from config.japanese import ERAS, TOKYO, WarekiError, era_year, wareki_to_date
+from core.japanese import ERAS, TOKYO, WarekiError, era_year, wareki_to_date
 
 SEIREKI = "西暦"
 ERA_CHOICES = [(SEIREKI, "西暦"), *[(era.name, era.name) for era in ERAS]]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.roles import Role
-from config.japanese import end_of_day_tokyo
+from core.japanese import end_of_day_tokyo
 
 from .fields import JapaneseDateField, combine_tokyo
 from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person

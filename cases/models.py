@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from config.japanese import fiscal_year_prefix
+from core.japanese import fiscal_year_prefix
 
 
 class IssueCategory(models.Model):
@@ -351,6 +351,11 @@ class CaseAccess(models.Model):
         SUPPORT_MEETING = "support_meeting", "支援会議"
         EMERGENCY = "emergency", "法令に基づく／生命・身体の保護"
 
+    class Source(models.TextChoices):
+        CONSENT = "consent.consent", "同意"
+        PLEDGE = "meetings.confidentialitypledge", "守秘義務の誓約書"
+        EMERGENCY = "cases.emergencyaccessrequest", "緊急時の提供"
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accesses")
     agency = models.ForeignKey(
         "agencies.Agency",
@@ -370,17 +375,11 @@ class CaseAccess(models.Model):
     )
     basis = models.CharField("根拠", max_length=30, choices=Basis.choices)
     reason = models.CharField("付与の理由", max_length=200, blank=True)
-    # The record a grant rests on, when it rests on one (a consent, a pledge, an
-    # approved emergency request); revoking that record revokes the grant.
-    consent = models.ForeignKey(
-        "consent.Consent",
-        verbose_name="同意",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="case_accesses",
+    # The record a grant rests on, when it rests on one, by kind and id (the apps that
+    # own those records are above cases): revoking that record revokes the grant.
+    source_type = models.CharField(
+        "根拠となる記録の種類", max_length=50, choices=Source.choices, blank=True
     )
-    source_type = models.CharField("根拠となる記録の種類", max_length=50, blank=True)
     source_id = models.CharField("根拠となる記録のID", max_length=64, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -413,6 +412,7 @@ class CaseAccess(models.Model):
                 name="case_access_agency_xor_user",
             )
         ]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="case_access_source")]
 
     def __str__(self) -> str:
         return f"{self.case} / {self.agency or self.user} / {self.get_basis_display()}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from agencies.roles import Role
-from config.japanese import (
+from core.japanese import (
     format_wareki,
     normalize_address,
     normalize_kana,
@@ -336,7 +336,7 @@ class HistoryEntry:
 def _history_value(model, name: str, value) -> str:
     import datetime as dt
 
-    from config.japanese import format_wareki
+    from core.japanese import format_wareki
 
     field = model._meta.get_field(name)
     if value in (None, ""):

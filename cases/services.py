@@ -4,7 +4,7 @@ user set, timeline event written — all in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.roles import Role
-from config.japanese import (
+from core.japanese import (
     fiscal_year,
     format_wareki,
     normalize_address,
@@ -22,6 +22,7 @@ from config.japanese import (
     normalize_phone,
     normalize_text,
 )
+from core.saving import model_save
 
 from . import events
 from .masking import protected_household_ids, sees_protected_contacts
@@ -48,6 +49,7 @@ from .permissions import (
     household_needs,
 )
 from .selectors import consultations_visible_to
+from .signals import case_opened
 
 # ---------------------------------------------------------------------------
 # Optimistic locking
@@ -107,14 +109,6 @@ def _changes_since(instance: models.Model, version: int) -> tuple[list[FieldChan
     return changes, by, at
 
 
-def _save(instance: models.Model, *, actor: User, reason: str = "", fields: Iterable[str] = ()):
-    instance._history_user = actor
-    instance._change_reason = reason or None
-    instance.full_clean()
-    update_fields = list(fields) or None
-    instance.save(update_fields=update_fields)
-
-
 def versioned_update(
     *,
     instance: models.Model,
@@ -139,7 +133,7 @@ def versioned_update(
     if not changed:
         return []
     current.version += 1
-    _save(current, actor=actor, reason=reason, fields=[*changed, "version", "updated_at"])
+    model_save(current, actor=actor, reason=reason, fields=[*changed, "version", "updated_at"])
     instance.__dict__.update(current.__dict__)
     fields = [model._meta.get_field(name) for name in changed]
     return [str(field.verbose_name) for field in fields if field.editable]
@@ -169,7 +163,7 @@ def _household_refresh_keys(household: Household, *, actor: User) -> None:
     kana = head.kana_key if head else ""
     if (household.display_name, household.kana_key) != (display, kana):
         household.display_name, household.kana_key = display, kana
-        _save(household, actor=actor, fields=["display_name", "kana_key", "updated_at"])
+        model_save(household, actor=actor, fields=["display_name", "kana_key", "updated_at"])
 
 
 HOUSEHOLD_KEYS = ("address_key", "phone_key")
@@ -208,14 +202,14 @@ def _household_new(*, actor: User, data: dict[str, Any]) -> Household:
     household = Household(**data)
     _household_set_keys(household)
     household.display_name = "（世帯員未登録）"
-    _save(household, actor=actor, reason="相談受付で新規登録")
+    model_save(household, actor=actor, reason="相談受付で新規登録")
     return household
 
 
 def _person_new(*, actor: User, household: Household, data: dict[str, Any]) -> Person:
     person = Person(household=household, **data)
     _person_set_keys(person)
-    _save(person, actor=actor, reason="新規登録")
+    model_save(person, actor=actor, reason="新規登録")
     return person
 
 
@@ -328,7 +322,7 @@ def consultation_record(
         **data,
     )
     consultation.fiscal_year = fiscal_year(consultation.received_at)
-    _save(consultation, actor=actor, reason="相談受付")
+    model_save(consultation, actor=actor, reason="相談受付")
     consultation.issues.set(issues)
     for case in household.cases.all():
         for person in created:
@@ -377,7 +371,7 @@ def _access_grant(
         valid_from=at,
         valid_until=valid_until,
     )
-    _save(access, actor=actor, reason=reason)
+    model_save(access, actor=actor, reason=reason)
     events.access_granted_event(
         case=case, actor=actor, agency=agency, basis_label=access.get_basis_display()
     )
@@ -428,7 +422,7 @@ def case_open(
         opened_at=now,
         opened_by=actor,
     )
-    _save(case, actor=actor, reason="事例の開始")
+    model_save(case, actor=actor, reason="事例の開始")
     case.subjects.set(subjects)
     events.case_opened_event(case=case, actor=actor)
 
@@ -443,7 +437,7 @@ def case_open(
         item.case = case
         item.outcome = Consultation.Outcome.COLLABORATION
         item.version += 1
-        _save(
+        model_save(
             item,
             actor=actor,
             reason=f"事例 {case.number} に含めた",
@@ -457,9 +451,8 @@ def case_open(
             basis=CaseAccess.Basis.RECEIVING_AGENCY,
             at=now,
         )
-    from consent.services import consent_access_sync_for_case
-
-    consent_access_sync_for_case(actor=actor, case=case)
+    # The consents its subjects already gave apply to it (the consent app reacts).
+    case_opened.send(sender=Case, case=case, actor=actor)
     return case
 
 
@@ -517,13 +510,13 @@ def search_keys_refresh(*, actor: User) -> int:
         before = [getattr(person, name) for name in PERSON_KEYS]
         _person_set_keys(person)
         if [getattr(person, name) for name in PERSON_KEYS] != before:
-            _save(person, actor=actor, reason="検索キーの再計算", fields=PERSON_KEYS)
+            model_save(person, actor=actor, reason="検索キーの再計算", fields=PERSON_KEYS)
             changed += 1
     for household in Household.objects.select_for_update().iterator():
         before = (household.address_key, household.phone_key)
         _household_set_keys(household)
         if (household.address_key, household.phone_key) != before:
-            _save(household, actor=actor, reason="検索キーの再計算", fields=HOUSEHOLD_KEYS)
+            model_save(household, actor=actor, reason="検索キーの再計算", fields=HOUSEHOLD_KEYS)
             changed += 1
         _household_refresh_keys(household, actor=actor)
     return changed
@@ -585,7 +578,7 @@ def case_access_revoke(*, actor: User, access: CaseAccess, reason: str) -> CaseA
         )
     access.revoked_at = timezone.now()
     access.revoke_reason = reason
-    _save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
+    model_save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
     events.access_revoked_event(case=case, actor=actor, access=access)
     return access
 
@@ -610,7 +603,7 @@ def coordinator_handover(*, actor: User, leaving: User, successor: User, reason:
     for case in cases:
         case.lead_coordinator = successor
         case.version += 1
-        _save(
+        model_save(
             case, actor=actor, reason=reason, fields=["lead_coordinator", "version", "updated_at"]
         )
         events.case_handed_over_event(
@@ -707,7 +700,7 @@ def emergency_access_request(
         requested_at=now,
         valid_until=until,
     )
-    _save(request, actor=actor, reason="緊急時の提供")
+    model_save(request, actor=actor, reason="緊急時の提供")
     if case is not None:
         access = CaseAccess(
             case=case,
@@ -717,12 +710,12 @@ def emergency_access_request(
             granted_by=actor,
             valid_from=now,
             valid_until=until,
-            source_type="cases.emergencyaccessrequest",
+            source_type=CaseAccess.Source.EMERGENCY,
             source_id=str(request.pk),
         )
-        _save(access, actor=actor, reason="緊急時の提供（確認待ち）")
+        model_save(access, actor=actor, reason="緊急時の提供（確認待ち）")
         request.access = access
-        _save(request, actor=actor, reason="閲覧権限", fields=["access"])
+        model_save(request, actor=actor, reason="閲覧権限", fields=["access"])
         events.emergency_requested_event(case=case, actor=actor, request=request)
     return request
 
@@ -752,11 +745,13 @@ def emergency_access_approve(*, actor: User, request: EmergencyAccessRequest):
     now = timezone.now()
     request.approved_by, request.approved_at = actor, now
     request.valid_until = request.requested_at + dt.timedelta(days=request.days)
-    _save(request, actor=actor, reason="承認", fields=["approved_by", "approved_at", "valid_until"])
+    model_save(
+        request, actor=actor, reason="承認", fields=["approved_by", "approved_at", "valid_until"]
+    )
     if request.access_id:
         access = CaseAccess.objects.select_for_update().get(pk=request.access_id)
         access.approved_by, access.valid_until = actor, request.valid_until
-        _save(
+        model_save(
             access, actor=actor, reason="緊急時の提供を承認", fields=["approved_by", "valid_until"]
         )
         events.emergency_decided_event(case=request.case, actor=actor, request=request)
@@ -774,12 +769,12 @@ def emergency_access_end(*, actor: User, request: EmergencyAccessRequest, reason
         raise ValidationError({"reason": "打ち切る理由を入力してください。"})
     now = timezone.now()
     request.ended_at, request.ended_by, request.end_reason = now, actor, reason[:200]
-    _save(request, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
+    model_save(request, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
     if request.access_id:
         access = CaseAccess.objects.select_for_update().get(pk=request.access_id)
         if access.revoked_at is None:
             access.revoked_at, access.revoke_reason = now, f"緊急時の提供の打切り: {reason}"[:200]
-            _save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
+            model_save(access, actor=actor, reason=reason, fields=["revoked_at", "revoke_reason"])
         events.emergency_decided_event(case=request.case, actor=actor, request=request)
     return request
 
@@ -812,7 +807,7 @@ def dv_measure_set(
         set_by=actor,
         set_at=timezone.now(),
     )
-    _save(measure, actor=actor, reason="DV等支援措置を記録")
+    model_save(measure, actor=actor, reason="DV等支援措置を記録")
     for case in person.household.cases.all():
         events.dv_measure_event(case=case, actor=actor, person=person, ended=False)
     return measure
@@ -830,7 +825,7 @@ def dv_measure_end(*, actor: User, measure: DvSupportMeasure, reason: str) -> Dv
     if not reason:
         raise ValidationError({"reason": "解除の理由を入力してください。"})
     measure.ended_at, measure.ended_by, measure.end_reason = timezone.now(), actor, reason[:200]
-    _save(measure, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
+    model_save(measure, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
     for case in measure.person.household.cases.all():
         events.dv_measure_event(case=case, actor=actor, person=measure.person, ended=True)
     return measure

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
-from config.japanese import fiscal_year, fiscal_year_label
-from consent.selectors import case_consent_state
+from core.japanese import fiscal_year, fiscal_year_label
 
 from . import intake, selectors, services
 from .forms import (
@@ -131,7 +130,6 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
                 "receiving_agency", "person", "main_issue", "received_by"
             ).order_by("received_at"),
             "events": case.events.select_related("actor__agency")[:100],
-            "consent_states": case_consent_state(case=case),
             "accesses": case.accesses.filter(active_q(timezone.now())).select_related(
                 "agency", "user"
             ),

@@ -9,6 +9,6 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
-    path("staff/", include("agencies.staff_urls")),
+    path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from cases.models import Case, Person
 from cases.selectors import households_visible_to
-from config.japanese import format_wareki
+from core.japanese import format_wareki
 
 from .models import Consent
 

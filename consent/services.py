@@ -14,12 +14,13 @@ from django.utils import timezone
 from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
 from cases import events
-from cases.models import Case, CaseAccess, CaseEvent, Person
+from cases.models import Case, CaseAccess, Person
 from cases.permissions import Need, household_needs, person_consent_needs_met
-from cases.services import _save
-from config.japanese import TOKYO, age_on, end_of_day_tokyo, format_wareki
+from core.japanese import TOKYO, age_on, end_of_day_tokyo, format_wareki
+from core.saving import model_save
 
 from .models import Consent
+from .signals import consent_withdrawn
 
 SELF_CONSENT_MIN_AGE = 15
 ADULT_AGE = 18
@@ -55,6 +56,11 @@ def _check_giver(person: Person, data: dict[str, Any]) -> None:
         )
 
 
+def _resting_on(consent: Consent) -> dict[str, str]:
+    """The grants a consent is the source of, by kind and id."""
+    return {"source_type": CaseAccess.Source.CONSENT, "source_id": str(consent.pk)}
+
+
 def _start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
 
@@ -67,7 +73,7 @@ def consent_access_grant(*, actor: User, consent: Consent, case: Case) -> list[C
     created = []
     for agency in consent.agencies.all():
         exists = case.accesses.filter(
-            consent=consent, agency=agency, revoked_at__isnull=True
+            **_resting_on(consent), agency=agency, revoked_at__isnull=True
         ).exists()
         if exists:
             continue
@@ -75,15 +81,13 @@ def consent_access_grant(*, actor: User, consent: Consent, case: Case) -> list[C
             case=case,
             agency=agency,
             basis=CaseAccess.Basis.CONSENT,
-            consent=consent,
             reason=f"{consent.person.full_name}さんの同意（{format_wareki(consent.obtained_on)}）",
             granted_by=actor,
             valid_from=max(_start_of_day(consent.obtained_on), case.opened_at),
             valid_until=end_of_day_tokyo(consent.valid_until),
-            source_type="consent.consent",
-            source_id=str(consent.pk),
+            **_resting_on(consent),
         )
-        _save(access, actor=actor, reason=access.reason)
+        model_save(access, actor=actor, reason=access.reason)
         events.access_granted_event(
             case=case, actor=actor, agency=agency, basis_label=access.get_basis_display()
         )
@@ -121,18 +125,16 @@ def consent_record(
     if document is not None:
         consent.document_content_type = scanned_document_type(document, what="同意書")
         consent.document = document
-    _save(consent, actor=actor, reason="同意を記録")
+    model_save(consent, actor=actor, reason="同意を記録")
     consent.agencies.set(agencies)
     for case in person.cases.all():
-        CaseEvent.objects.create(
+        events.consent_recorded_event(
             case=case,
             actor=actor,
-            kind=CaseEvent.Kind.CONSENT_RECORDED,
-            message=(
-                f"{person.full_name}さんの同意を記録しました（{consent.get_given_by_display()}、"
-                f"{'・'.join(Consent.Purpose(p).label for p in consent.purposes)}）。"
-            )[:300],
-            parameters={"consent_id": str(consent.pk)},
+            person=person,
+            consent_id=str(consent.pk),
+            given_by=consent.get_given_by_display(),
+            purposes=[Consent.Purpose(p).label for p in consent.purposes],
         )
         if case.is_open:
             consent_access_grant(actor=actor, consent=consent, case=case)
@@ -160,7 +162,7 @@ def consent_withdraw(
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_reason = reason.strip()
     consent.withdrawn_by = actor
-    _save(
+    model_save(
         consent,
         actor=actor,
         reason=f"同意の撤回: {reason}",
@@ -169,25 +171,24 @@ def consent_withdraw(
     now = timezone.now()
     revoked = []
     for access in CaseAccess.objects.select_for_update().filter(
-        consent=consent, revoked_at__isnull=True
+        **_resting_on(consent), revoked_at__isnull=True
     ):
         access.revoked_at = now
         access.revoke_reason = f"同意の撤回（{format_wareki(withdrawn_on)}）"
-        _save(
+        model_save(
             access, actor=actor, reason=access.revoke_reason, fields=["revoked_at", "revoke_reason"]
         )
         events.access_revoked_event(case=access.case, actor=actor, access=access)
         revoked.append(access)
-    # Meetings already scheduled re-check gate 1 at once (their items get flagged).
-    from meetings.tasks import upcoming_meetings_recheck_task
-
-    transaction.on_commit(upcoming_meetings_recheck_task.delay)
+    # Meetings already scheduled re-check gate 1 at once (the meeting app reacts).
+    consent_withdrawn.send(sender=Consent, consent=consent, actor=actor)
     for case in consent.person.cases.all():
-        CaseEvent.objects.create(
+        events.consent_withdrawn_event(
             case=case,
             actor=actor,
-            kind=CaseEvent.Kind.CONSENT_WITHDRAWN,
-            message=f"{consent.person.full_name}さんが同意を撤回しました。理由: {reason}"[:300],
-            parameters={"consent_id": str(consent.pk), "withdrawn_on": withdrawn_on.isoformat()},
+            person=consent.person,
+            consent_id=str(consent.pk),
+            withdrawn_on=withdrawn_on,
+            reason=reason,
         )
     return revoked

@@ -14,11 +14,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from agencies.documents import PrivateStorage
-from config.japanese import format_wareki
+from core.japanese import format_wareki
 
 
 def private_storage() -> PrivateStorage:
@@ -153,6 +152,15 @@ class BodyMember(models.Model):
         return f"{self.name}（{self.agency}）"
 
 
+def pledge_valid_q(day: dt.date) -> Q:
+    """The one rule of a pledge's validity on ``day``: signed on or before it, not
+    expired before it (the end date is inclusive), and not revoked — a revocation ends
+    a pledge at once, for every use from then on. ``valid_on`` is this rule in Python."""
+    return Q(revoked_at__isnull=True, signed_on__lte=day) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    )
+
+
 class ConfidentialityPledge(models.Model):
     """守秘義務の誓約書: a member was told of the duty of a body and signed."""
 
@@ -207,11 +215,8 @@ class ConfidentialityPledge(models.Model):
         return self.member.body
 
     def valid_on(self, day: dt.date) -> bool:
-        """Signed on or before ``day``, not expired before it (the end date is
-        inclusive) and not revoked by then."""
-        if self.revoked_at is not None and timezone.localdate(self.revoked_at) <= day:
-            return False
-        if self.signed_on > day:
+        """``pledge_valid_q`` for one pledge already loaded."""
+        if self.revoked_at is not None or self.signed_on > day:
             return False
         return self.valid_until is None or day <= self.valid_until
 

@@ -15,10 +15,18 @@ from django.db.models import Q, QuerySet
 from agencies.models import Agency, User
 from agencies.roles import CASE_ROLES, Role
 from cases.models import Case, Household
-from config.japanese import format_wareki
 from consent.selectors import meeting_consent_problems
+from core.japanese import format_wareki
 
-from .models import AgendaItem, Attendee, BodyMember, ConfidentialityPledge, Meeting, MeetingBody
+from .models import (
+    AgendaItem,
+    Attendee,
+    BodyMember,
+    ConfidentialityPledge,
+    Meeting,
+    MeetingBody,
+    pledge_valid_q,
+)
 
 
 class MeetingNeed(StrEnum):
@@ -61,12 +69,8 @@ def attending_agencies(meeting: Meeting) -> list[Agency]:
 
 
 def valid_pledges(pledges: QuerySet[ConfidentialityPledge], on: dt.date):
-    """Pledges valid on ``on`` and not revoked (a revocation ends them at once)."""
-    return (
-        pledges.filter(revoked_at__isnull=True, signed_on__lte=on)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .order_by("-valid_until")
-    )
+    """Pledges valid on ``on`` (``pledge_valid_q``), the longest-lasting first."""
+    return pledges.filter(pledge_valid_q(on)).order_by("-valid_until")
 
 
 def user_pledges(*, user: User, body: MeetingBody) -> QuerySet[ConfidentialityPledge]:
@@ -94,7 +98,7 @@ def pledge_problem(
 ) -> str:
     """Why ``name`` may not receive a 支援会議 item of ``body`` on ``on`` ("" when they may)."""
     pledges = list(pledges)
-    if any(p.valid_on(on) and p.revoked_at is None for p in pledges):
+    if any(p.valid_on(on) for p in pledges):
         return ""
     date_text = format_wareki(on)
     if not pledges:

@@ -32,10 +32,10 @@ from django.utils import timezone
 from agencies.documents import scanned_document_type
 from agencies.models import Agency, User
 from cases import events
-from cases.models import Case, CaseAccess, CaseEvent, Household
+from cases.models import Case, CaseAccess, Household
 from cases.permissions import Need, case_needs, may_propose, works_cases
-from cases.services import _save
-from config.japanese import end_of_day_tokyo, format_wareki
+from core.japanese import end_of_day_tokyo, format_wareki
+from core.saving import model_save
 
 from .models import (
     AgendaItem,
@@ -59,7 +59,7 @@ from .permissions import (
     user_pledge_valid,
 )
 
-PLEDGE_SOURCE = "meetings.confidentialitypledge"
+PLEDGE_SOURCE = CaseAccess.Source.PLEDGE
 
 
 def _require_secretariat(actor: User) -> None:
@@ -104,7 +104,7 @@ def _delete(instance, *, actor: User, reason: str) -> None:
 def body_create(*, actor: User, data: dict[str, Any]) -> MeetingBody:
     _require_secretariat(actor)
     body = MeetingBody(**data)
-    _save(body, actor=actor, reason="会議体を作成")
+    model_save(body, actor=actor, reason="会議体を作成")
     return body
 
 
@@ -120,7 +120,7 @@ def body_update(*, actor: User, body: MeetingBody, data: dict[str, Any]) -> list
     for name in changed:
         setattr(body, name, data[name])
     if changed:
-        _save(body, actor=actor, reason="会議体の情報を変更", fields=changed)
+        model_save(body, actor=actor, reason="会議体の情報を変更", fields=changed)
     return [str(MeetingBody._meta.get_field(name).verbose_name) for name in changed]
 
 
@@ -149,7 +149,7 @@ def member_add(
     if errors:
         raise ValidationError(errors)
     member = BodyMember(body=body, user=user, name=name.strip(), agency=agency, title=title)
-    _save(member, actor=actor, reason="構成員を登録")
+    model_save(member, actor=actor, reason="構成員を登録")
     return member
 
 
@@ -178,7 +178,7 @@ def pledge_record(
     if document is not None:
         pledge.document_content_type = scanned_document_type(document, what="誓約書")
         pledge.document = document
-    _save(pledge, actor=actor, reason="守秘義務の誓約書を記録")
+    model_save(pledge, actor=actor, reason="守秘義務の誓約書を記録")
     _support_access_sync_for_body(actor=actor, body=body)
     return pledge
 
@@ -199,7 +199,7 @@ def pledge_revoke(
     pledge.revoked_at = timezone.now()
     pledge.revoke_reason = reason
     pledge.revoked_by = actor
-    _save(
+    model_save(
         pledge,
         actor=actor,
         reason=f"誓約書の取消: {reason}",
@@ -229,7 +229,7 @@ def meeting_create(*, actor: User, bodies: Sequence[MeetingBody], data: dict[str
     _require_secretariat(actor)
     _check_bodies(bodies)
     meeting = Meeting(created_by=actor, **data)
-    _save(meeting, actor=actor, reason="会議を予定")
+    model_save(meeting, actor=actor, reason="会議を予定")
     meeting.bodies.set(bodies)
     return meeting
 
@@ -252,7 +252,7 @@ def meeting_update(
     for name in changed:
         setattr(meeting, name, data[name])
     if changed:
-        _save(meeting, actor=actor, reason="会議の予定を変更", fields=changed)
+        model_save(meeting, actor=actor, reason="会議の予定を変更", fields=changed)
     if set(meeting.bodies.values_list("pk", flat=True)) != {b.pk for b in bodies}:
         meeting._history_user = actor
         meeting.bodies.set(bodies)
@@ -288,7 +288,7 @@ def attendees_add_members(
             agency=member.agency,
             title=member.title,
         )
-        _save(attendee, actor=actor, reason="出席者を追加")
+        model_save(attendee, actor=actor, reason="出席者を追加")
     flagged = _agenda_recheck(actor=actor, meeting=meeting)
     _support_access_sync_for_meeting(actor=actor, meeting=meeting)
     return flagged
@@ -322,7 +322,7 @@ def attendee_add(
     if not name.strip():
         raise ValidationError({"name": "氏名を入力してください。"})
     attendee = Attendee(meeting=meeting, user=user, name=name.strip(), agency=agency, title=title)
-    _save(attendee, actor=actor, reason="出席者を追加（構成員以外）")
+    model_save(attendee, actor=actor, reason="出席者を追加（構成員以外）")
     flagged = _agenda_recheck(actor=actor, meeting=meeting)
     _support_access_sync_for_meeting(actor=actor, meeting=meeting)
     return flagged
@@ -364,7 +364,7 @@ def _agenda_recheck(*, actor: User | None, meeting: Meeting) -> list[AgendaItem]
         item.gate_reasons = problems
         item.gate_checked_at = now
         reason = "同意の再確認: " + ("資料から除外" if problems else "確認できた")
-        _save(
+        model_save(
             item,
             actor=actor,
             reason=reason,
@@ -432,7 +432,7 @@ def _agenda_item_add(
         handling = BodyCaseHandling(
             body=body, case=case, started_at=timezone.now(), started_by=actor
         )
-        _save(handling, actor=actor, reason=f"{format_wareki(meeting.date)}の会議の議題")
+        model_save(handling, actor=actor, reason=f"{format_wareki(meeting.date)}の会議の議題")
     item = AgendaItem(
         meeting=meeting,
         body=body,
@@ -443,23 +443,20 @@ def _agenda_item_add(
         created_by=actor,
         gate_checked_at=timezone.now() if body.consent_required else None,
     )
-    _save(item, actor=actor, reason="議題に追加")
+    model_save(item, actor=actor, reason="議題に追加")
     if case is not None:
         # The case's timeline keeps when, under which body and before whom it was shared.
         attendees = "、".join(sorted({a.agency.name for a in meeting.attendees.all() if a.agency}))
-        CaseEvent.objects.create(
+        events.meeting_agenda_event(
             case=case,
             actor=actor,
-            kind=CaseEvent.Kind.MEETING_AGENDA,
-            message=(
-                f"{format_wareki(meeting.date)}の{body.name}の議題に追加しました"
-                f"（{item.get_purpose_display()}。出席機関: {attendees or 'なし'}）。"
-            )[:300],
-            parameters={
-                "meeting_id": str(meeting.pk),
-                "item_id": str(item.pk),
-                "body_id": str(body.pk),
-            },
+            meeting_date=meeting.date,
+            body_name=body.name,
+            purpose=item.get_purpose_display(),
+            attendees=attendees,
+            meeting_id=str(meeting.pk),
+            item_id=str(item.pk),
+            body_id=str(body.pk),
         )
     if handles:
         _support_access_sync(actor=actor, body=body, case=case)
@@ -516,7 +513,7 @@ def proposal_submit(
         proposed_agency=actor.agency,
         proposed_at=timezone.now(),
     )
-    _save(proposal, actor=actor, reason="議題の申出")
+    model_save(proposal, actor=actor, reason="議題の申出")
     if case is not None:
         events.agenda_proposed_event(
             case=case,
@@ -561,7 +558,7 @@ def proposal_forward(*, actor: User, proposal: AgendaProposal) -> AgendaProposal
     ):
         raise PermissionDenied
     proposal.status = AgendaProposal.Status.PROPOSED
-    _save(proposal, actor=actor, reason="ケースの調整役が事務局に回した", fields=["status"])
+    model_save(proposal, actor=actor, reason="ケースの調整役が事務局に回した", fields=["status"])
     return proposal
 
 
@@ -576,7 +573,7 @@ def proposal_decline(*, actor: User, proposal: AgendaProposal, reason: str) -> A
     proposal.status = AgendaProposal.Status.DECLINED
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
     proposal.decision_reason = reason[:200]
-    _save(
+    model_save(
         proposal,
         actor=actor,
         reason=f"不採択: {reason}",
@@ -593,7 +590,9 @@ def proposal_withdraw(*, actor: User, proposal: AgendaProposal) -> AgendaProposa
         raise PermissionDenied
     proposal.status = AgendaProposal.Status.WITHDRAWN
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
-    _save(proposal, actor=actor, reason="取下げ", fields=["status", "decided_by", "decided_at"])
+    model_save(
+        proposal, actor=actor, reason="取下げ", fields=["status", "decided_by", "decided_at"]
+    )
     return proposal
 
 
@@ -625,7 +624,7 @@ def proposal_accept(*, actor: User, proposal: AgendaProposal, meeting: Meeting) 
     proposal.status = AgendaProposal.Status.ACCEPTED
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
     proposal.item = item
-    _save(
+    model_save(
         proposal,
         actor=actor,
         reason="議題化",
@@ -649,7 +648,7 @@ def agenda_item_remove(*, actor: User, item: AgendaItem) -> None:
         proposal.status = AgendaProposal.Status.PROPOSED
         proposal.item = None
         proposal.decided_by = proposal.decided_at = None
-        _save(
+        model_save(
             proposal,
             actor=actor,
             reason="議題から外したため申出に戻す",
@@ -695,7 +694,7 @@ def item_minutes_record(
     item.minutes = minutes.strip()
     item.ends_handling = ends_handling
     item.minutes_recorded_by = actor
-    _save(
+    model_save(
         item,
         actor=actor,
         reason="議事録を記録",
@@ -733,7 +732,7 @@ def decision_add(
         due_on=due_on,
         created_by=actor,
     )
-    _save(decision, actor=actor, reason="決定事項を記録")
+    model_save(decision, actor=actor, reason="決定事項を記録")
     return decision
 
 
@@ -752,7 +751,7 @@ def regional_issue_add(*, actor: User, meeting: Meeting, content: str) -> Region
     if not content.strip():
         raise ValidationError({"content": "地域課題の内容を入力してください。"})
     issue = RegionalIssue(meeting=meeting, content=content.strip(), created_by=actor)
-    _save(issue, actor=actor, reason="地域課題を記録")
+    model_save(issue, actor=actor, reason="地域課題を記録")
     return issue
 
 
@@ -772,7 +771,7 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
     meeting.status = Meeting.Status.HELD
     meeting.closed_at = timezone.now()
     meeting.closed_by = actor
-    _save(meeting, actor=actor, reason="開催済み", fields=["status", "closed_at", "closed_by"])
+    model_save(meeting, actor=actor, reason="開催済み", fields=["status", "closed_at", "closed_by"])
     for item in meeting.items.filter(ends_handling=True, case__isnull=False).select_related(
         "body", "case"
     ):
@@ -810,7 +809,7 @@ def _handling_end(*, actor: User, handling: BodyCaseHandling, reason: str) -> Bo
     handling.ended_at = timezone.now()
     handling.ended_by = actor
     handling.end_reason = reason[:200]
-    _save(handling, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
+    model_save(handling, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
     _support_access_sync(
         actor=actor,
         body=handling.body,
@@ -890,7 +889,7 @@ def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: 
             continue
         access.revoked_at = now
         access.revoke_reason = (reason or f"「{body.name}」の支援会議の根拠がなくなった")[:200]
-        _save(
+        model_save(
             access,
             actor=actor,
             reason=access.revoke_reason,
@@ -911,14 +910,13 @@ def _support_access_sync(*, actor: User, body: MeetingBody, case: Case, reason: 
             source_type=PLEDGE_SOURCE,
             source_id=str(pledge.pk),
         )
-        _save(access, actor=actor, reason=access.reason)
-        CaseEvent.objects.create(
+        model_save(access, actor=actor, reason=access.reason)
+        events.support_access_granted_event(
             case=case,
             actor=actor,
-            kind=CaseEvent.Kind.ACCESS_GRANTED,
-            message=(
-                f"{user.display_name}さん（{user.agency}）に閲覧権限（根拠: 支援会議"
-                f"「{body.name}」、閲覧のみ、誓約書 {until}）を付与しました。"
-            )[:300],
-            parameters={"user_id": user.pk, "body_id": str(body.pk), "pledge_id": pledge.pk},
+            user=user,
+            body_name=body.name,
+            pledge_until=until,
+            body_id=str(body.pk),
+            pledge_id=pledge.pk,
         )

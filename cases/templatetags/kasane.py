@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms, template
 from django.utils import timezone
 
-from config.japanese import age_on, format_wareki
+from core.japanese import age_on, format_wareki
 
 register = template.Library()
 

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "consent",
     "meetings",
     "reports",
+    "staff",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cases import services
 from cases.models import Case, CaseAccess, CaseEvent, CaseNumberCounter, Consultation, Person
-from config.japanese import TOKYO
+from core.japanese import TOKYO
 from tests.factories import consultation_data, issue, make_consultation, member_data
 
 pytestmark = pytest.mark.django_db

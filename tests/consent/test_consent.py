@@ -168,7 +168,11 @@ def test_a_consent_opens_the_case_to_the_agencies_in_its_scope(
     consent = record(coordinator, case.subjects.get(), [other_agency])
     assert list(selectors.cases_visible_to(staff_unassigned)) == [case]
     access = case.accesses.get(basis=CaseAccess.Basis.CONSENT)
-    assert (access.agency, access.consent) == (other_agency, consent)
+    assert (access.agency, access.source_type, access.source_id) == (
+        other_agency,
+        CaseAccess.Source.CONSENT,
+        str(consent.pk),
+    )
     assert case.events.filter(kind=CaseEvent.Kind.CONSENT_RECORDED).exists()
     assert consent.history.first().history_user == coordinator
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from config.japanese import format_wareki
 from consent import services as consent_services
+from core.japanese import format_wareki
 from meetings import selectors, services
 from meetings.models import AgendaItem
 from tests.factories import member_data

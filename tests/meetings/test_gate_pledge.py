@@ -15,7 +15,7 @@ from agencies.roles import Role
 from cases import selectors as case_selectors
 from cases.models import CaseAccess, CaseEvent
 from cases.permissions import Need
-from config.japanese import end_of_day_tokyo, format_wareki
+from core.japanese import end_of_day_tokyo, format_wareki
 from meetings import selectors, services
 from meetings.models import ConfidentialityPledge, MeetingBody
 from tests.factories import user_with_role

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from config.japanese import (
+from core.japanese import (
     WarekiError,
     fiscal_year,
     fiscal_year_bounds,

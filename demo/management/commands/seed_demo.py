@@ -19,8 +19,8 @@ from agencies.models import Agency, Area, User
 from agencies.roles import Role
 from cases import services
 from cases.models import Case, Consultation, Household, IssueCategory, Person
-from config.japanese import age_on
 from consent.services import consent_record
+from core.japanese import age_on
 from meetings import services as meeting_services
 from meetings.models import Meeting, MeetingBody
 

@@ -1,7 +1,7 @@
 from django import forms
 
-from .models import Agency, User
-from .roles import Role
+from agencies.models import Agency, User
+from agencies.roles import Role
 
 
 class StaffTransferForm(forms.Form):

@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.permissions import can_hand_over_cases, can_manage_staff
+from agencies.roles import Role
+from agencies.services import staff_transfer
 from cases.services import coordinator_handover
 
 from . import selectors
-from .permissions import can_hand_over_cases, can_manage_staff
-from .roles import Role
-from .services import staff_transfer
-from .staff_forms import HandoverForm, StaffTransferForm
+from .forms import HandoverForm, StaffTransferForm
 
 
 @require_safe

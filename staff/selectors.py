@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from .models import User
+from agencies.models import User
+from cases.models import Case
 
 
 def staff_for_management() -> QuerySet[User]:
     """Every user with the number of open cases they lead, in 五十音 order by agency."""
-    from cases.models import Case
-
     return (
         User.objects.select_related("agency")
         .prefetch_related("groups")
@@ -32,6 +31,4 @@ def staff_get(*, pk) -> User:
 
 
 def open_cases_led_count(*, user: User) -> int:
-    from cases.models import Case
-
     return Case.objects.filter(lead_coordinator=user, status__in=Case.OPEN_STATUSES).count()
