@@ -188,19 +188,20 @@ def subject_problems(
     if body.pk not in {b.pk for b in meeting.bodies.all()}:
         return [f"「{body.name}」はこの会議の会議体ではありません。"]
     if (case is None) == (household is None):
-        return ["議題にする事例または世帯を1つ選んでください。"]
+        return ["議題にするケースまたは世帯を1つ選んでください。"]
     on_agenda = meeting.items.filter(body=body)
     if case is not None:
         if case.status == Case.Status.CLOSED:
-            return [f"事例 {case.number} は終結しています。"]
+            return [f"ケース {case.number} は終結しています。"]
         if on_agenda.filter(case=case).exists():
-            return [f"事例 {case.number} はすでに「{body.name}」の議題です。"]
+            return [f"ケース {case.number} はすでに「{body.name}」の議題です。"]
         return []
     open_case = household.cases.filter(status__in=Case.OPEN_STATUSES).first()
     if open_case is not None and body.confidentiality_duty:
         return [
-            f"{household.display_name}さん世帯には事例 {open_case.number} があります。"
-            "事例を議題にしてください。"
+            # Never names the case: whoever reads this may not see it.
+            f"{household.display_name}さん世帯の状況が申出の後に変わりました。"
+            "申出者に、改めて申し出るよう伝えてください。"
         ]
     if on_agenda.filter(household=household).exists():
         return [f"{household.display_name}さん世帯はすでに「{body.name}」の議題です。"]
