@@ -385,6 +385,7 @@ class EmergencyAccessForm(forms.Form):
             ),
         ],
         widget=forms.RadioSelect,
+        help_text="庁内の課に提供するときは69条、庁外の機関に提供するときは27条1項から選びます。",
         error_messages={"required": "根拠を選んでください。"},
     )
     reason = forms.CharField(

@@ -389,6 +389,39 @@ class Command(BaseCommand):
             ],
         )
         self.stdout.write("会議体（支援会議・重層的支援会議）と合同会議 1 件を作成しました。")
+        self._proposals_and_measures(users, support)
+
+    def _proposals_and_measures(self, users: dict[str, User], support: MeetingBody) -> None:
+        """議題の申出 waiting for the secretariat and for a case's coordinators, and one
+        household under DV等支援措置 (its address and phones masked for the windows)."""
+        staff = users["agency_staff"]
+        windows = Household.objects.filter(consultations__receiving_agency=staff.agency)
+        uncased = windows.filter(cases__isnull=True).distinct().order_by("kana_key").first()
+        cased = windows.filter(cases__isnull=False).distinct().order_by("kana_key").first()
+        for household, reason in (
+            (uncased, "近所の方から、夜間に大きな声が聞こえると何度か連絡がありました。"),
+            (cased, "息子さんの就労について、関係機関で役割分担を相談したい。"),
+        ):
+            if household is not None:
+                meeting_services.proposal_submit(
+                    actor=staff, household=household, body=support, purpose="roles", reason=reason
+                )
+        # A case of agency_staff's window, so that the demo shows the mask to its staff.
+        case = (
+            Case.objects.filter(
+                status__in=Case.OPEN_STATUSES, consultations__receiving_agency=staff.agency
+            )
+            .order_by("sequence")
+            .last()
+        )
+        if case is not None:
+            services.dv_measure_set(
+                actor=case.lead_coordinator,
+                person=case.subjects.order_by("created_at").first(),
+                valid_from=timezone.localdate() - dt.timedelta(days=30),
+                note="住民基本台帳の支援措置（架空）",
+            )
+        self.stdout.write("議題の申出 2 件と、DV等支援措置の世帯 1 件を作成しました。")
 
     def _print_logins(self) -> None:
         self.stdout.write("")
