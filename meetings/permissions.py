@@ -11,15 +11,18 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.roles import CASE_ROLES, Role
 from cases.models import Case, Household
+from cases.permissions import Need, case_needs
 from consent.selectors import meeting_consent_problems
 from core.japanese import format_wareki
 
 from .models import (
     AgendaItem,
+    AgendaProposal,
     Attendee,
     BodyMember,
     ConfidentialityPledge,
@@ -225,3 +228,20 @@ def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | 
 
 def body_member_for_user(*, body: MeetingBody, user: User) -> BodyMember | None:
     return body.members.filter(user_id=user.pk).first()
+
+
+def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:
+    """The case's coordinators decide a proposal waiting for them; the secretariat (with
+    a valid pledge, for a 支援会議 body) decides one that reached it."""
+    if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
+        return Need.MANAGE in case_needs(actor, proposal.case)
+    if proposal.status == AgendaProposal.Status.PROPOSED:
+        if not can_manage_meetings(actor):
+            return False
+        if proposal.body.confidentiality_duty:
+            return (
+                user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
+                is not None
+            )
+        return True
+    return False

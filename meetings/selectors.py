@@ -34,6 +34,7 @@ from .permissions import (
     consent_problems,
     item_consent_problems,
     item_visible_to,
+    may_decide_proposal,
     meetings_q,
     pledge_problem,
     user_pledge_valid,
@@ -267,6 +268,23 @@ def proposal_get_for_user(*, user: User, pk) -> AgendaProposal:
         return proposals_visible_to(user).get(pk=pk)
     except (AgendaProposal.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def proposals_to_decide(*, user: User) -> list[AgendaProposal]:
+    """Open proposals of others that this user decides: the case's coordinators for
+    those waiting for them, the (pledged) secretariat for those that reached it."""
+    return [
+        proposal
+        for proposal in proposals_visible_to(user)
+        .filter(status__in=AgendaProposal.OPEN_STATUSES)
+        .exclude(proposed_by_id=user.pk)
+        .order_by("proposed_at")
+        if may_decide_proposal(actor=user, proposal=proposal)
+    ]
+
+
+def proposals_of(*, user: User, limit: int = 50) -> QuerySet[AgendaProposal]:
+    return proposals_visible_to(user).filter(proposed_by=user).order_by("-proposed_at")[:limit]
 
 
 def proposals_for_agenda(*, user: User, meeting: Meeting, body: MeetingBody) -> list[ProposalRow]:

@@ -54,6 +54,7 @@ from .permissions import (
     can_manage_meetings,
     consent_problems,
     item_consent_problems,
+    may_decide_proposal,
     subject_problems,
     user_pledge_problem,
     user_pledge_valid,
@@ -530,23 +531,6 @@ def _lock_open_proposal(proposal: AgendaProposal) -> AgendaProposal:
     if not proposal.is_open:
         raise ValidationError(f"この申出はすでに「{proposal.get_status_display()}」です。")
     return proposal
-
-
-def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:
-    """The case's coordinators decide a proposal waiting for them; the secretariat (with
-    a valid pledge, for a 支援会議 body) decides one that reached it."""
-    if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
-        return Need.MANAGE in case_needs(actor, proposal.case)
-    if proposal.status == AgendaProposal.Status.PROPOSED:
-        if not can_manage_meetings(actor):
-            return False
-        if proposal.body.confidentiality_duty:
-            return (
-                user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
-                is not None
-            )
-        return True
-    return False
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ from .forms import (
     ReasonForm,
     RegionalIssueForm,
 )
-from .models import AgendaItem, AgendaProposal, Meeting
+from .models import AgendaItem, Meeting
 from .permissions import (
     MeetingNeed,
     can_manage_meetings,
@@ -575,19 +575,12 @@ def proposal_new(request: HttpRequest, household_pk) -> HttpResponse:
 def proposal_list(request: HttpRequest) -> HttpResponse:
     if not can_use_meetings(request.user):
         raise PermissionDenied
-    proposals = selectors.proposals_visible_to(request.user)
-    user = request.user
     return render(
         request,
         "meetings/proposal_list.html",
         {
-            "to_decide": [
-                p
-                for p in proposals.filter(status__in=AgendaProposal.OPEN_STATUSES)
-                if p.proposed_by_id != user.pk
-                and services.may_decide_proposal(actor=user, proposal=p)
-            ],
-            "mine": proposals.filter(proposed_by=user).order_by("-proposed_at")[:50],
+            "to_decide": selectors.proposals_to_decide(user=request.user),
+            "mine": selectors.proposals_of(user=request.user),
             "decline_form": ReasonForm(),
         },
     )
