@@ -345,7 +345,10 @@ class CaseAccessGrantForm(forms.Form):
     reason = forms.CharField(
         label="付与の理由",
         max_length=200,
-        help_text="例: 役割分担で就労支援を担うため（タイムラインに残ります）",
+        help_text=(
+            "例: 役割分担で就労支援を担うため。庁内の課には法令上の根拠も書いてください"
+            "（タイムラインに残ります）。庁外の機関は、対象者の同意の範囲にある機関だけです。"
+        ),
     )
     valid_until = JapaneseDateField(
         label="終了日",

@@ -535,12 +535,22 @@ def case_access_grant(
     reason: str,
     valid_until: dt.datetime | None = None,
 ) -> CaseAccess:
-    """A coordinator brings an agency into the 多機関協働 of this case."""
+    """A coordinator brings an agency into the 多機関協働 of this case (参加機関): an agency
+    the person's valid 同意 (情報共有) already covers, or a department of the city with
+    the legal reason recorded — never an agency the person did not agree to."""
     require_case_need(actor, case, Need.MANAGE)
     reason = reason.strip()
     errors = {}
     if not reason:
         errors["reason"] = "付与の理由を入力してください。"
+    covered = case.accesses.filter(
+        active_q(timezone.now()), agency=agency, basis=CaseAccess.Basis.CONSENT
+    ).exists()
+    if agency.kind != Agency.Kind.MUNICIPAL_DEPARTMENT and not covered:
+        errors["agency"] = (
+            f"{agency}は、対象者の有効な同意（関係機関との情報共有）の範囲に含まれていません。"
+            "先に同意の範囲に加えるか、急を要する場合は緊急時の提供を使ってください。"
+        )
     if valid_until is not None and valid_until <= timezone.now():
         errors["valid_until"] = "終了日は今日より後の日付にしてください。"
     if errors:

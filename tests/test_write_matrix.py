@@ -349,8 +349,10 @@ def _build_world() -> dict[str, Any]:
             "reason": "アセスメント開始",
         },
         "cases:case_access": {
-            "agency": nobody.pk,
-            "reason": "役割分担",
+            "agency": AgencyFactory(
+                name="子育て支援課（書込み表）", kind=Agency.Kind.MUNICIPAL_DEPARTMENT
+            ).pk,
+            "reason": "児童福祉法に基づく役割分担",
             **blank_date("valid_until"),
         },
         "cases:case_access_revoke": {"reason": "支援終了"},

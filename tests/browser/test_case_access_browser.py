@@ -17,6 +17,9 @@ def _logout(page):
 def test_a_grant_opens_the_case_to_another_agency(
     login_as, live_server, case, coordinator, staff_unassigned, other_agency
 ):
+    # A department of the city may be brought in on a recorded legal reason.
+    other_agency.kind = other_agency.Kind.MUNICIPAL_DEPARTMENT
+    other_agency.save(update_fields=["kind"])
     case_url = f"{live_server.url}/cases/{case.pk}/"
 
     page = login_as(staff_unassigned)

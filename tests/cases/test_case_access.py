@@ -18,6 +18,16 @@ from tests.factories import user_with_role
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def other_agency(db):
+    """A department of the city: a 参加機関 without the person's consent, on the legal
+    reason recorded with the grant."""
+    from agencies.models import Agency
+    from tests.factories import AgencyFactory
+
+    return AgencyFactory(name="生活福祉課", kind=Agency.Kind.MUNICIPAL_DEPARTMENT)
+
+
 def grant(case, actor, agency, **kwargs):
     return services.case_access_grant(
         actor=actor, case=case, agency=agency, reason="就労支援の役割分担", **kwargs
@@ -187,3 +197,15 @@ def test_a_coordinator_cannot_hand_over_a_colleagues_cases_in_the_service(case, 
         services.coordinator_handover(
             actor=colleague, leaving=case.lead_coordinator, successor=successor, reason=""
         )
+
+
+def test_an_agency_outside_the_city_needs_the_persons_consent_to_be_brought_in(case, coordinator):
+    from agencies.models import Agency
+    from tests.factories import AgencyFactory, make_consent
+
+    school = AgencyFactory(name="架空市立第一中学校", kind=Agency.Kind.SCHOOL)
+    with pytest.raises(ValidationError, match="情報共有）の範囲に含まれていません"):
+        grant(case, coordinator, school)
+    assert not case.accesses.filter(agency=school).exists()
+    make_consent(actor=coordinator, person=case.subjects.get(), agencies=[school])
+    assert grant(case, coordinator, school).basis == CaseAccess.Basis.COLLABORATION_PARTNER
