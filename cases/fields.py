@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django import forms
 from django.utils import timezone
 
-from core.japanese import ERAS, TOKYO, WarekiError, era_year, wareki_to_date
+from core.japanese import ERAS, TOKYO, WarekiError, era_year, format_wareki, wareki_to_date
 
 SEIREKI = "西暦"
 ERA_CHOICES = [(SEIREKI, "西暦"), *[(era.name, era.name) for era in ERAS]]
+
+Bound = dt.date | Callable[[], dt.date] | None
+
+
+def years_from_today(years: int) -> Callable[[], dt.date]:
+    """A bound that moves with the day: today plus (or minus) ``years`` years."""
+
+    def bound() -> dt.date:
+        today = timezone.localdate()
+        try:
+            return today.replace(year=today.year + years)
+        except ValueError:  # 2月29日
+            return today.replace(year=today.year + years, day=28)
+
+    return bound
+
+
+def _bound(bound: Bound) -> dt.date | None:
+    return bound() if callable(bound) else bound
+
+
+# Wide enough for any record a municipality keeps, narrow enough that no date can
+# overflow the end-of-day arithmetic (9999-12-31 answered HTTP 500).
+DEFAULT_EARLIEST = dt.date(1900, 1, 1)
+DEFAULT_LATEST = years_from_today(10)
 
 
 class DateTripletWidget(forms.MultiWidget):
@@ -55,9 +81,21 @@ class JapaneseDateField(forms.MultiValueField):
         "future": "未来の日付は入力できません。",
     }
 
-    def __init__(self, *, with_era: bool = False, allow_future: bool = True, **kwargs):
+    def __init__(
+        self,
+        *,
+        with_era: bool = False,
+        allow_future: bool = True,
+        earliest: Bound = DEFAULT_EARLIEST,
+        latest: Bound = DEFAULT_LATEST,
+        **kwargs,
+    ):
+        """``earliest`` / ``latest``: the sane window of this date, as a date or a
+        callable (evaluated at each validation, so "today" moves); a date outside it is
+        refused with a message naming the limit."""
         self.with_era = with_era
         self.allow_future = allow_future
+        self.earliest, self.latest = earliest, latest
         number = {"error_messages": {"invalid": "数字で入力してください。"}}
         fields = [
             forms.IntegerField(min_value=1, max_value=9999, **number),
@@ -93,7 +131,27 @@ class JapaneseDateField(forms.MultiValueField):
             raise forms.ValidationError("明治以降の日付を入力してください。", code="invalid")
         if not self.allow_future and value > timezone.localdate():
             raise forms.ValidationError(self.error_messages["future"], code="future")
+        earliest, latest = _bound(self.earliest), _bound(self.latest)
+        if earliest is not None and value < earliest:
+            raise forms.ValidationError(
+                f"{format_wareki(earliest)}以降の日付を入力してください。", code="too_early"
+            )
+        if latest is not None and value > latest:
+            raise forms.ValidationError(
+                f"{format_wareki(latest)}までの日付を入力してください。", code="too_late"
+            )
         return value
+
+    def clean(self, value):
+        # The 元号 select alone is not a date: with year, month and day blank the date
+        # is unknown (blank), not incomplete.
+        if (
+            self.with_era
+            and isinstance(value, list | tuple)
+            and all(v in self.empty_values for v in value[1:])
+        ):
+            value = [""] * len(value)
+        return super().clean(value)
 
 
 def combine_tokyo(day: dt.date, time: dt.time) -> dt.datetime:

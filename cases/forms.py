@@ -11,7 +11,7 @@ from agencies.models import Agency, User
 from agencies.roles import Role
 from core.japanese import end_of_day_tokyo
 
-from .fields import JapaneseDateField, combine_tokyo
+from .fields import JapaneseDateField, combine_tokyo, years_from_today
 from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
 from .permissions import PERSON_WORK_FIELDS
 
@@ -150,7 +150,9 @@ MemberFormSet = forms.formset_factory(
 
 
 class ConsultationForm(forms.ModelForm):
-    received_date = JapaneseDateField(label="受付日", allow_future=False)
+    received_date = JapaneseDateField(
+        label="受付日", allow_future=False, earliest=years_from_today(-10)
+    )
     received_time = forms.TimeField(
         label="受付時刻",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -216,12 +218,8 @@ class ConsultationForm(forms.ModelForm):
         issues, main = data.get("issues"), data.get("main_issue")
         if issues is not None and main is not None and main not in issues:
             self.add_error("main_issue", "主な相談内容は、選んだ相談内容の中から選んでください。")
-        if data.get("consulter") not in (None, Consultation.Consulter.SELF) and not data.get(
-            "consulter_name"
-        ):
-            self.add_error(
-                "consulter_name", "本人以外からの相談では、相談者の氏名を入力してください。"
-            )
+        # 相談者の氏名 stays 任意: a neighbour's report is often anonymous (匿名の通報), and
+        # the window must still be able to log it.
         if data.get("consent_state") != Consultation.ConsentState.GIVEN:
             # Those fields belong to the 同意あり form only; a half-typed date there
             # (before switching variant) must not block the 同意なし form.

@@ -124,6 +124,9 @@ def end_of_day_tokyo(day: dt.date | None) -> dt.datetime | None:
     valid through that whole day."""
     if day is None:
         return None
+    if day >= dt.date.max:
+        # The last representable day has no "next midnight"; it never ends in practice.
+        return dt.datetime.combine(day, dt.time.max, tzinfo=TOKYO)
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency, User
-from cases.fields import JapaneseDateField
+from cases.fields import JapaneseDateField, years_from_today
 
 from .models import AgendaItem, BodyMember, Meeting, MeetingBody
 
@@ -115,7 +115,12 @@ class MeetingForm(forms.ModelForm):
         help_text="2つ以上選ぶと合同開催（議題ごとにどの会議体で扱うかを選びます）。",
         error_messages={"required": "会議体を1つ以上選んでください。"},
     )
-    date = JapaneseDateField(label="開催日")
+    date = JapaneseDateField(
+        label="開催日",
+        earliest=years_from_today(-5),
+        latest=years_from_today(2),
+        help_text="2年先まで予定できます。",
+    )
     start_time = forms.TimeField(
         label="開始時刻",
         required=False,
@@ -246,7 +251,7 @@ class DecisionForm(forms.Form):
         empty_label="選んでください",
     )
     assignee_name = forms.CharField(label="担当者", max_length=100, required=False)
-    due_on = JapaneseDateField(label="期限", required=False)
+    due_on = JapaneseDateField(label="期限", required=False, latest=years_from_today(3))
 
     def clean(self):
         data = super().clean()
