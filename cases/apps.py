@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "相談・事例"
+    verbose_name = "相談・ケース"
 
     def ready(self) -> None:
         # Reactions to the domain signals of the apps below.

@@ -21,7 +21,7 @@ def case_opened_event(*, case: Case, actor: User) -> CaseEvent:
         case=case,
         actor=actor,
         kind=CaseEvent.Kind.OPENED,
-        message=f"事例 {case.number} を開始しました（主担当機関: {case.main_agency}）。",
+        message=f"ケース {case.number} を開始しました（主担当機関: {case.main_agency}）。",
         number=case.number,
         main_agency_id=case.main_agency_id,
     )
@@ -34,7 +34,7 @@ def consultation_linked_event(*, case: Case, actor: User, consultation: Consulta
         kind=CaseEvent.Kind.CONSULTATION_LINKED,
         message=(
             f"{consultation.receiving_agency}の相談受付"
-            f"（{format_wareki(consultation.received_at)}）を事例に含めました。"
+            f"（{format_wareki(consultation.received_at)}）をケースに含めました。"
         ),
         consultation_id=str(consultation.pk),
     )

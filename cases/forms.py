@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.roles import Role
-from core.japanese import end_of_day_tokyo
+from core.japanese import end_of_day_tokyo, format_wareki
 
 from .fields import JapaneseDateField, combine_tokyo, years_from_today
 from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
@@ -278,7 +278,7 @@ class CaseOpenForm(forms.Form):
         label="対象者",
         queryset=Person.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="この事例で支援の対象とする世帯員を選びます。",
+        help_text="このケースで支援の対象とする世帯員を選びます。",
         error_messages={"required": "対象者を1人以上選んでください。"},
     )
     main_agency = forms.ModelChoiceField(
@@ -305,7 +305,7 @@ class CaseOpenForm(forms.Form):
         )
         self.fields["extra_consultations"].queryset = extra_choices
         self.fields["extra_consultations"].label_from_instance = lambda c: (
-            f"{timezone.localtime(c.received_at):%Y-%m-%d} {c.receiving_agency}：{c.summary[:30]}"
+            f"{format_wareki(c.received_at)} {c.receiving_agency}：{c.summary[:30]}"
         )
 
 

@@ -1,4 +1,4 @@
-"""Households, people, consultations (相談受付) and cases (多機関協働の事例).
+"""Households, people, consultations (相談受付) and cases (多機関協働のケース).
 
 Search keys (``*_key``) are derived by the services from the visible fields; they are
 stored so that searching and duplicate checks are plain indexed lookups.
@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from core.japanese import fiscal_year_prefix
+from core.japanese import fiscal_year_prefix, format_wareki
 
 
 class IssueCategory(models.Model):
@@ -170,7 +170,7 @@ class Consultation(VersionedModel):
         INFO_ONLY = "info_only", "相談・情報提供のみで終了"
         REFERRED = "referred", "他制度・他機関へのつなぎ"
         REFERRED_WELFARE = "referred_welfare", "他制度・他機関へのつなぎ（生活保護窓口）"
-        COLLABORATION = "collaboration", "多機関協働へ（事例として支援）"
+        COLLABORATION = "collaboration", "多機関協働へ（ケースとして支援）"
         CONTINUING = "continuing", "継続相談"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -223,7 +223,7 @@ class Consultation(VersionedModel):
     outcome_note = models.TextField("つなぎ先・対応の記録", blank=True)
     case = models.ForeignKey(
         "Case",
-        verbose_name="事例",
+        verbose_name="ケース",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -249,7 +249,7 @@ class Consultation(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person}（{self.received_at:%Y-%m-%d}）"
+        return f"{self.person}（{format_wareki(self.received_at)}）"
 
 
 class CaseNumberCounter(models.Model):
@@ -259,14 +259,14 @@ class CaseNumberCounter(models.Model):
     last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "事例番号の採番"
+        verbose_name = "ケース番号の採番"
 
     def __str__(self) -> str:
         return f"{self.fiscal_year}: {self.last_value}"
 
 
 class Case(VersionedModel):
-    """多機関協働の事例: a household supported across agencies."""
+    """多機関協働のケース: a household supported across agencies."""
 
     class Status(models.TextChoices):
         INTAKE = "intake", "受付"
@@ -315,8 +315,8 @@ class Case(VersionedModel):
     history = HistoricalRecords(m2m_fields=[subjects])
 
     class Meta:
-        verbose_name = "事例"
-        verbose_name_plural = "事例"
+        verbose_name = "ケース"
+        verbose_name_plural = "ケース"
         ordering = ["-fiscal_year", "-sequence"]
         constraints = [
             models.UniqueConstraint(
@@ -402,8 +402,8 @@ class CaseAccess(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "事例へのアクセス"
-        verbose_name_plural = "事例へのアクセス"
+        verbose_name = "ケースへのアクセス"
+        verbose_name_plural = "ケースへのアクセス"
         ordering = ["valid_from"]
         constraints = [
             models.CheckConstraint(
@@ -422,10 +422,10 @@ class CaseEvent(models.Model):
     """The case timeline: who did what, when and why. Append-only by convention."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "事例を開始"
-        CONSULTATION_LINKED = "consultation_linked", "相談受付を事例に追加"
+        OPENED = "opened", "ケースを開始"
+        CONSULTATION_LINKED = "consultation_linked", "相談受付をケースに追加"
         STATUS_CHANGED = "status_changed", "状態を変更"
-        UPDATED = "updated", "事例情報を更新"
+        UPDATED = "updated", "ケース情報を更新"
         ACCESS_GRANTED = "access_granted", "閲覧権限を付与"
         ACCESS_REVOKED = "access_revoked", "閲覧権限を取消"
         MEMBER_ADDED = "member_added", "世帯員を追加"
@@ -452,7 +452,7 @@ class CaseEvent(models.Model):
     parameters = models.JSONField("詳細", default=dict, blank=True)
 
     class Meta:
-        verbose_name = "事例の経過（タイムライン）"
+        verbose_name = "ケースの経過（タイムライン）"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -356,7 +356,7 @@ def _access_grant(
     agency: Agency,
     basis: str,
     at: dt.datetime,
-    reason: str = "事例の開始",
+    reason: str = "ケースの開始",
     valid_until: dt.datetime | None = None,
 ) -> CaseAccess | None:
     current = case.accesses.filter(active_q(at), agency=agency, basis=basis)
@@ -401,7 +401,7 @@ def case_open(
     if any(c.household_id != consultation.household_id for c in consultations):
         errors["extra_consultations"] = "同じ世帯の相談受付だけを含められます。"
     if visible.filter(case__isnull=False).exists():
-        errors["__all__"] = "この相談受付はすでに事例に含まれています。"
+        errors["__all__"] = "この相談受付はすでにケースに含まれています。"
     if not subjects:
         errors["subjects"] = "対象者を1人以上選んでください。"
     elif any(p.household_id != consultation.household_id for p in subjects):
@@ -422,7 +422,7 @@ def case_open(
         opened_at=now,
         opened_by=actor,
     )
-    model_save(case, actor=actor, reason="事例の開始")
+    model_save(case, actor=actor, reason="ケースの開始")
     case.subjects.set(subjects)
     events.case_opened_event(case=case, actor=actor)
 
@@ -440,7 +440,7 @@ def case_open(
         model_save(
             item,
             actor=actor,
-            reason=f"事例 {case.number} に含めた",
+            reason=f"ケース {case.number} に含めた",
             fields=["case", "outcome", "version", "updated_at"],
         )
         events.consultation_linked_event(case=case, actor=actor, consultation=item)
@@ -565,7 +565,7 @@ def case_access_grant(
         valid_until=valid_until,
     )
     if access is None:
-        raise ValidationError({"agency": f"{agency}はすでにこの事例を閲覧できます。"})
+        raise ValidationError({"agency": f"{agency}はすでにこのケースを閲覧できます。"})
     return access
 
 

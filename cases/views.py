@@ -159,7 +159,7 @@ def case_edit(request: HttpRequest, pk) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "事例の情報を保存しました。")
+                messages.success(request, "ケースの情報を保存しました。")
                 return redirect("cases:case_detail", pk=case.pk)
     else:
         form = CaseEditForm(instance=case, initial={"version": case.version})
@@ -336,7 +336,7 @@ def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
         raise PermissionDenied
     consultation = selectors.consultation_get_for_user(user=request.user, pk=consultation_pk)
     if consultation.case_id:
-        messages.info(request, "この相談受付はすでに事例に含まれています。")
+        messages.info(request, "この相談受付はすでにケースに含まれています。")
         return redirect("cases:case_detail", pk=consultation.case_id)
     extra = (
         selectors.consultations_visible_to(request.user)
@@ -362,7 +362,7 @@ def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"事例 {case.number} を開始しました。")
+            messages.success(request, f"ケース {case.number} を開始しました。")
             return redirect("cases:case_detail", pk=case.pk)
     return render(request, "cases/case_open.html", {"consultation": consultation, "form": form})
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from agencies.documents import PrivateStorage
+from core.japanese import format_wareki
 
 
 def private_storage() -> PrivateStorage:
@@ -102,7 +103,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person}の同意（{self.obtained_on:%Y-%m-%d}）"
+        return f"{self.person}の同意（{format_wareki(self.obtained_on)}）"
 
     @property
     def purposes(self) -> list[str]:

@@ -79,7 +79,7 @@ def meeting_consent_problems(
     problems: list[str] = []
     subjects = list(case.subjects.order_by("created_at"))
     if not subjects:
-        return [f"事例 {case.number} には対象者が登録されていません。"]
+        return [f"ケース {case.number} には対象者が登録されていません。"]
     date_text = format_wareki(meeting_date)
     for person in subjects:
         candidates = [

@@ -264,5 +264,5 @@ class RegionalIssueForm(forms.Form):
     content = forms.CharField(
         label="地域課題",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="個別の事例から見えた、地域に足りない社会資源や仕組み。個人が特定される内容は書かないでください。",
+        help_text="個別のケースから見えた、地域に足りない社会資源や仕組み。個人が特定される内容は書かないでください。",
     )

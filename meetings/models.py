@@ -348,7 +348,7 @@ class AgendaItem(models.Model):
     )
     case = models.ForeignKey(
         "cases.Case",
-        verbose_name="事例",
+        verbose_name="ケース",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -409,8 +409,8 @@ class AgendaItem(models.Model):
     @property
     def subject_label(self) -> str:
         if self.case_id:
-            return f"事例 {self.case.number}　{self.case.household.display_name}さん世帯"
-        return f"{self.household.display_name}さん世帯（事例化前）"
+            return f"ケース {self.case.number}　{self.case.household.display_name}さん世帯"
+        return f"{self.household.display_name}さん世帯（ケース化前）"
 
 
 class Decision(models.Model):
@@ -487,7 +487,7 @@ class BodyCaseHandling(models.Model):
         MeetingBody, verbose_name="会議体", on_delete=models.PROTECT, related_name="handlings"
     )
     case = models.ForeignKey(
-        "cases.Case", verbose_name="事例", on_delete=models.PROTECT, related_name="body_handlings"
+        "cases.Case", verbose_name="ケース", on_delete=models.PROTECT, related_name="body_handlings"
     )
     started_at = models.DateTimeField("開始日時")
     started_by = models.ForeignKey(

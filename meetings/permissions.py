@@ -162,8 +162,8 @@ def consent_problems(
     if case is None:
         name = household.display_name if household else ""
         return [
-            f"{name}さん世帯：{body.name}（重層的支援会議）の議題は、支援決定した事例だけです。"
-            "事例になる前の世帯は支援会議で扱ってください。"
+            f"{name}さん世帯：{body.name}（重層的支援会議）の議題は、支援決定したケースだけです。"
+            "ケースになる前の世帯は支援会議で扱ってください。"
         ]
     if agencies is None:
         agencies = attending_agencies(meeting)

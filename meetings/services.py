@@ -673,7 +673,7 @@ def item_minutes_record(
     _require_item_handling(actor=actor, item=item)
     if ends_handling and not (item.body.confidentiality_duty and item.case_id):
         raise ValidationError(
-            {"ends_handling": "支援会議で事例を扱う議題だけが、取扱いを終えられます。"}
+            {"ends_handling": "支援会議でケースを扱う議題だけが、取扱いを終えられます。"}
         )
     item.minutes = minutes.strip()
     item.ends_handling = ends_handling

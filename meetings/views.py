@@ -546,7 +546,7 @@ def handling_end(request: HttpRequest, pk, handling_pk) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, f"事例 {handling.case.number} の「{body.name}」での取扱いを終了しました。"
+            request, f"ケース {handling.case.number} の「{body.name}」での取扱いを終了しました。"
         )
     return redirect("meetings:body_detail", pk=body.pk)
 

@@ -65,7 +65,7 @@ def staff_handover_view(request: HttpRequest, pk) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{leaving.display_name}さんの担当事例 {moved} 件を"
+                f"{leaving.display_name}さんの担当ケース {moved} 件を"
                 f"{form.cleaned_data['successor'].display_name}さんに引き継ぎました。",
             )
             return redirect("staff:list" if can_manage_staff(request.user) else "home")

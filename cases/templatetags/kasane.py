@@ -67,3 +67,14 @@ def masked(masking, obj, name: str, empty: str = "—") -> str:
 @register.simple_tag
 def event_message(masking, event, household_id) -> str:
     return masking.event_message(event, household_id) if masking is not None else event.message
+
+
+@register.filter
+def until_day(value) -> str:
+    """An access that ends at a moment is shown by its inclusive last day: one that ends
+    at midnight in Tokyo (令和9年4月1日 0:00) was valid through 令和9年3月31日."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = (timezone.localtime(value) - dt.timedelta(microseconds=1)).date()
+    return format_wareki(value)

@@ -65,7 +65,7 @@ def fill_consultation(page: Page, *, summary: str) -> None:
     page.get_by_role("combobox", name=re.compile(r"^主な相談内容")).select_option(label="8050")
     page.get_by_role("textbox", name=re.compile(r"^主訴")).fill(summary)
     page.get_by_role("combobox", name=re.compile(r"^対応結果")).select_option(
-        label="多機関協働へ（事例として支援）"
+        label="多機関協働へ（ケースとして支援）"
     )
 
 
@@ -97,23 +97,23 @@ def test_coordinator_journey(page, live_server, login_as, coordinator, assigned_
     expect(page.get_by_role("heading", level=1)).to_have_text("相談受付票（本人同意あり）")
     expect(page.get_by_text("佐藤 一郎（さとう いちろう）")).to_be_visible()
 
-    page.get_by_role("link", name="この相談から事例を開始する").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("多機関協働の事例を開始")
+    page.get_by_role("link", name="この相談からケースを開始する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("多機関協働のケースを開始")
     group(page, "対象者").get_by_label(re.compile("佐藤")).check()
     page.get_by_role("combobox", name=re.compile(r"^主担当機関")).select_option(
         label=assigned_agency.name
     )
-    page.get_by_role("button", name="事例を開始する").click()
+    page.get_by_role("button", name="ケースを開始する").click()
 
     heading = page.get_by_role("heading", level=1)
-    expect(heading).to_have_text(re.compile(r"^事例 R\d+-0001\s+佐藤 一郎さん世帯$"))
+    expect(heading).to_have_text(re.compile(r"^ケース R\d+-0001\s+佐藤 一郎さん世帯$"))
     number = re.search(r"R\d+-0001", heading.inner_text()).group(0)
-    expect(page.get_by_role("status")).to_contain_text(f"事例 {number} を開始しました。")
+    expect(page.get_by_role("status")).to_contain_text(f"ケース {number} を開始しました。")
     members = page.get_by_role("table", name="世帯員")
     expect(members).to_contain_text("佐藤 一郎")
     expect(members).to_contain_text("昭和50年6月15日")
     expect(page.get_by_text(assigned_agency.name).first).to_be_visible()
-    expect(page.locator(".timeline")).to_contain_text("事例を開始")
+    expect(page.locator(".timeline")).to_contain_text("ケースを開始")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "case-page.png"), full_page=True)

@@ -67,7 +67,7 @@ def test_home_shows_a_coordinators_open_cases(login, case, coordinator):
 def test_home_shows_no_case_content_to_a_manager(login, case, manager):
     content = login(manager).get("/").content.decode()
     assert case.number not in content
-    assert "個人の事例の内容は表示されません" in content
+    assert "個人のケースの内容は表示されません" in content
 
 
 def test_a_coordinator_records_a_consultation_for_a_new_household(login, coordinator):
@@ -232,7 +232,7 @@ def test_a_coordinator_opens_a_case_from_the_consultation(login, consultation, c
     assert response["Location"] == reverse("cases:case_detail", args=[case.pk])
     page = client.get(response["Location"]).content.decode()
     assert case.number in page
-    assert "事例を開始" in page
+    assert "ケースを開始" in page
     assert "山田 太郎" in page
     assert coordinator.display_name in page
 

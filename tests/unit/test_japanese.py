@@ -126,3 +126,24 @@ def test_it_normalises_phone_numbers_with_full_width_digits():
 def test_it_normalises_address_dashes_and_chome():
     assert normalize_address("架空市若葉町１丁目２－３") == normalize_address("架空市若葉町1-2-3")
     assert normalize_address("架空市若葉町1丁目2番3号") == normalize_address("架空市若葉町1-2-3")
+
+
+def test_an_access_ending_at_midnight_is_shown_by_its_inclusive_last_day():
+    import datetime as dt
+
+    from cases.templatetags.kasane import until_day
+    from core.japanese import end_of_day_tokyo
+
+    assert until_day(end_of_day_tokyo(dt.date(2027, 3, 31))) == "令和9年3月31日"
+    assert until_day(dt.date(2027, 3, 31)) == "令和9年3月31日"
+
+
+def test_an_object_created_late_at_night_utc_is_shown_on_its_tokyo_day():
+    import datetime as dt
+
+    from cases.templatetags.kasane import wareki_datetime
+    from core.japanese import format_wareki
+
+    moment = dt.datetime(2026, 11, 29, 19, 25, tzinfo=dt.UTC)
+    assert format_wareki(moment) == "令和8年11月30日"
+    assert wareki_datetime(moment) == "令和8年11月30日 04:25"

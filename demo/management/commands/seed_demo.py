@@ -174,7 +174,7 @@ def _address(rng: random.Random) -> str:
 
 
 class Command(BaseCommand):
-    help = "デモ用の架空データ（機関・職員・世帯・相談・事例）を作成します。"
+    help = "デモ用の架空データ（機関・職員・世帯・相談・ケース）を作成します。"
 
     def handle(self, *args, **options):
         if not settings.KASANE_ALLOW_DEMO_SEED:
@@ -339,7 +339,7 @@ class Command(BaseCommand):
                         expected_version=case.version,
                         reason="初回訪問を実施",
                     )
-        self.stdout.write(f"架空の世帯 {len(FAMILY)} 件と事例 {opened} 件を作成しました。")
+        self.stdout.write(f"架空の世帯 {len(FAMILY)} 件とケース {opened} 件を作成しました。")
 
     def _meetings(self, users: dict[str, User]) -> None:
         """Two bodies as 長岡京市 runs them, pledges, and an upcoming joint meeting."""
