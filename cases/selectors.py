@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from .masking import (
 from .models import (
     Case,
     CaseAccess,
+    CaseEvent,
     Consultation,
     DvSupportMeasure,
     EmergencyAccessRequest,
@@ -99,6 +101,75 @@ def households_visible_to(user: User) -> QuerySet[Household]:
     if provided:
         visible |= Q(pk__in=provided)
     return Household.objects.filter(visible)
+
+
+def members_in_order(*, household: Household) -> QuerySet[Person]:
+    """本人 first, then by relation as the forms list them (配偶者, 子, 父母 …), then by
+    when they were added — the order of a つなぐシート's 世帯構成."""
+    rank = Case_(
+        *[When(relation=value, then=Value(i)) for i, value in enumerate(Person.Relation.values)],
+        default=Value(len(Person.Relation.values)),
+        output_field=IntegerField(),
+    )
+    return household.members.annotate(relation_rank=rank).order_by("relation_rank", "created_at")
+
+
+@dataclass
+class TimelineLine:
+    """One line of the case timeline; access grants made by one action are folded."""
+
+    event: CaseEvent
+    folded: list[CaseEvent] = field(default_factory=list)
+
+    @property
+    def kind(self):
+        return self.event.kind
+
+    @property
+    def parameters(self):
+        return self.event.parameters
+
+    def get_kind_display(self) -> str:
+        return self.event.get_kind_display()
+
+    @property
+    def created_at(self):
+        return self.event.created_at
+
+    @property
+    def actor(self):
+        return self.event.actor
+
+    @property
+    def message(self) -> str:
+        if not self.folded:
+            return self.event.message
+        return (
+            f"{len(self.folded) + 1}件の閲覧権限を付与しました（"
+            + "／".join(
+                e.message.removesuffix("を付与しました。") for e in [self.event, *self.folded]
+            )
+            + "）。"
+        )
+
+
+def case_timeline(*, case: Case, limit: int = 100) -> list[TimelineLine]:
+    """The timeline, newest first, with the access grants one action made (opening a
+    case grants several) folded into one line."""
+    lines: list[TimelineLine] = []
+    for event in case.events.select_related("actor__agency")[:limit]:
+        last = lines[-1] if lines else None
+        if (
+            last is not None
+            and event.kind == CaseEvent.Kind.ACCESS_GRANTED
+            and last.kind == CaseEvent.Kind.ACCESS_GRANTED
+            and event.actor_id == last.event.actor_id
+            and abs((last.created_at - event.created_at).total_seconds()) < 5
+        ):
+            last.folded.append(event)
+            continue
+        lines.append(TimelineLine(event=event))
+    return lines
 
 
 def households_count_for_page(*, households) -> None:
@@ -448,3 +519,27 @@ def case_history_entries(*, case: Case, user: User) -> list[HistoryEntry]:
         entries.extend(_entries_for(records, model=model, subject=subject, masked=masked))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def case_worker_home(*, user: User) -> dict:
+    """The home of a coordinator or agency staff: their open cases, recent
+    consultations, and for coordinators what waits for them."""
+    cases = cases_visible_to(user).filter(status__in=Case.OPEN_STATUSES)
+    if user.has_role(Role.COORDINATOR):
+        cases = cases.filter(lead_coordinator=user)
+    context = {
+        "open_cases": cases.select_related("household", "main_agency")[:20],
+        "recent_consultations": consultations_visible_to(user)
+        .select_related("person", "receiving_agency", "case", "main_issue")
+        .order_by("-received_at")[:10],
+    }
+    if user.has_role(Role.COORDINATOR):
+        pending, _active = emergency_requests_for_coordinators(user=user)
+        context["pending_emergencies"] = len(pending)
+        context["waiting_consultations"] = (
+            consultations_visible_to(user)
+            .filter(case__isnull=True, outcome=Consultation.Outcome.COLLABORATION)
+            .select_related("person", "receiving_agency")
+            .order_by("received_at")[:20]
+        )
+    return context

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
-from core.japanese import fiscal_year, fiscal_year_label
 
 from . import intake, selectors, services
 from .forms import (
@@ -34,7 +33,7 @@ from .forms import (
     add_service_errors,
 )
 from .masking import CONSULTER_MASK_TEXT, masking_for, sees_consulter
-from .models import Case, CaseAccess, Consultation
+from .models import Case, CaseAccess
 from .permissions import (
     Need,
     active_q,
@@ -48,32 +47,6 @@ from .templatetags.kasane import wareki_datetime
 
 def _page(request: HttpRequest, queryset):
     return Paginator(queryset, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context: dict = {"fiscal_year_label": fiscal_year_label(fiscal_year(timezone.now()))}
-    if user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
-        cases = selectors.cases_visible_to(user).filter(status__in=Case.OPEN_STATUSES)
-        if user.has_role(Role.COORDINATOR):
-            cases = cases.filter(lead_coordinator=user)
-        context["open_cases"] = cases.select_related("household", "main_agency")[:20]
-        context["recent_consultations"] = (
-            selectors.consultations_visible_to(user)
-            .select_related("person", "receiving_agency", "case", "main_issue")
-            .order_by("-received_at")[:10]
-        )
-        if user.has_role(Role.COORDINATOR):
-            pending, _active = selectors.emergency_requests_for_coordinators(user=user)
-            context["pending_emergencies"] = len(pending)
-            context["waiting_consultations"] = (
-                selectors.consultations_visible_to(user)
-                .filter(case__isnull=True, outcome=Consultation.Outcome.COLLABORATION)
-                .select_related("person", "receiving_agency")
-                .order_by("received_at")[:20]
-            )
-    return render(request, "cases/home.html", context)
 
 
 # -- cases --------------------------------------------------------------------
@@ -124,12 +97,12 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "masking": masking_for(user=request.user, households=[case.household]),
             "can_change": Need.MANAGE in needs,
             "can_propose": Need.MANAGE in needs,
-            "members": case.household.members.order_by("created_at"),
+            "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
             "consultations": case.consultations.select_related(
                 "receiving_agency", "person", "main_issue", "received_by"
             ).order_by("received_at"),
-            "events": case.events.select_related("actor__agency")[:100],
+            "events": selectors.case_timeline(case=case),
             "accesses": case.accesses.filter(active_q(timezone.now())).select_related(
                 "agency", "user"
             ),
@@ -474,7 +447,7 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
             "household": household,
             "masking": masking,
             "dv_measures": selectors.dv_measures_for_user(user=request.user, household=household),
-            "members": household.members.order_by("created_at"),
+            "members": selectors.members_in_order(household=household),
             "consultations": selectors.consultations_visible_to(request.user)
             .filter(household=household)
             .select_related("receiving_agency", "person", "case")

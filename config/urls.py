@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cases import views as case_views
+from dashboard import views as dashboard_views
 
 urlpatterns = [
-    path("", case_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("", include("agencies.urls")),
     path("", include("cases.urls")),
     path("", include("consent.urls")),

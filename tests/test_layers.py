@@ -23,6 +23,7 @@ ALLOWED = {
     "referrals": {"core", "agencies", "cases", "consent"},
     "reports": {"core", "agencies", "cases", "consent", "meetings", "referrals"},
     "staff": {"core", "agencies", "cases"},
+    "dashboard": {"core", "agencies", "cases", "consent", "meetings", "referrals", "reports"},
     "demo": {"core", "agencies", "cases", "consent", "meetings", "referrals", "reports"},
 }
 

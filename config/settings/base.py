@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "meetings",
     "reports",
     "staff",
+    "dashboard",
     "demo",
 ]
 

@@ -120,3 +120,44 @@ def test_the_dv_form_bounds_its_dates_too(case):
     assert {name for name, _field in _date_fields(form)} == {"valid_from", "valid_until"}
     with pytest.raises(forms.ValidationError):
         form.fields["valid_until"].clean(["9999", "12", "31"])
+
+
+def test_members_are_listed_self_first_then_by_relation(case, coordinator, login):
+    from cases import services
+    from tests.factories import member_data
+
+    household = case.household
+    services.person_add(
+        actor=coordinator,
+        household=household,
+        data=member_data(given_name="母", relation="parent", birth_date=None),
+    )
+    services.person_add(
+        actor=coordinator,
+        household=household,
+        data=member_data(given_name="妻", relation="spouse", birth_date=None),
+    )
+    from cases.selectors import members_in_order
+
+    assert [m.relation for m in members_in_order(household=household)] == [
+        "self",
+        "spouse",
+        "parent",
+    ]
+
+
+def test_the_grants_of_one_action_are_one_timeline_line(case, coordinator, login):
+    from agencies.models import Agency
+    from cases.models import CaseEvent
+    from cases.selectors import case_timeline
+    from tests.factories import AgencyFactory, make_consent
+
+    agencies = [AgencyFactory(name=f"機関{i}", kind=Agency.Kind.OTHER) for i in range(4)]
+    make_consent(actor=coordinator, person=case.subjects.get(), agencies=agencies)
+    granted = case.events.filter(kind=CaseEvent.Kind.ACCESS_GRANTED).count()
+    lines = case_timeline(case=case)
+    folded = [line for line in lines if line.folded]
+    assert granted >= 4 and len(folded) == 1
+    assert folded[0].message.startswith(f"{len(folded[0].folded) + 1}件の閲覧権限を付与しました")
+    page = login(coordinator).get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert page.count("閲覧権限を付与</strong>") < granted

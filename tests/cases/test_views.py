@@ -67,7 +67,7 @@ def test_home_shows_a_coordinators_open_cases(login, case, coordinator):
 def test_home_shows_no_case_content_to_a_manager(login, case, manager):
     content = login(manager).get("/").content.decode()
     assert case.number not in content
-    assert "個人のケースの内容は表示されません" in content
+    assert "個人やケースの内容は表示されません" in content
 
 
 def test_a_coordinator_records_a_consultation_for_a_new_household(login, coordinator):

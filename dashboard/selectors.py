@@ -1,0 +1,94 @@
+"""What each role's home shows. Case data only through the case selectors; the manager
+and the administrator see counts and accounts, never a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from agencies.accounts import MFA_ROLES
+from agencies.models import User
+from cases.models import Case, Consultation
+from core.japanese import fiscal_year
+from meetings.models import ConfidentialityPledge, Meeting, MeetingBody, pledge_valid_q
+from meetings.selectors import meetings_visible_to, pledge_gaps, proposals_to_decide
+
+SOON = dt.timedelta(days=30)
+
+
+def secretariat_home(*, user: User) -> dict:
+    """Meetings ahead with who may not receive 支援会議 papers, pledges ending within 30
+    days, and proposals waiting for a decision."""
+    today = timezone.localdate()
+    ahead = list(
+        meetings_visible_to(user)
+        .filter(date__gte=today, closed_at__isnull=True)
+        .prefetch_related("bodies")
+        .order_by("date")[:10]
+    )
+    duty_bodies = MeetingBody.objects.filter(kind__in=list(MeetingBody.LEGAL_PROVISIONS))
+    expiring = (
+        ConfidentialityPledge.objects.filter(
+            pledge_valid_q(today),
+            member__body__in=duty_bodies,
+            valid_until__lte=today + SOON,
+        )
+        .select_related("member__body", "member__user", "member__agency")
+        .order_by("valid_until")
+    )
+    return {
+        "meetings_ahead": [(m, pledge_gaps(meeting=m)) for m in ahead],
+        "pledges_expiring": expiring,
+        "proposals_waiting": len(proposals_to_decide(user=user)),
+    }
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int
+
+
+def manager_home(*, user: User) -> dict:
+    """This 年度's counts: no name, no case number, nothing about a person."""
+    year = fiscal_year(timezone.now())
+    by_status = dict(
+        Case.objects.values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    figures = [
+        Figure("相談受付件数（今年度）", Consultation.objects.filter(fiscal_year=year).count()),
+        Figure("新規ケース（今年度）", Case.objects.filter(fiscal_year=year).count()),
+        *[
+            Figure(f"ケース：{label}", by_status.get(value, 0))
+            for value, label in Case.Status.choices
+        ],
+        Figure(
+            "開催した会議（今年度）",
+            Meeting.objects.filter(closed_at__isnull=False, date__gte=dt.date(year, 4, 1)).count(),
+        ),
+    ]
+    return {"figures": figures}
+
+
+def admin_home(*, user: User) -> dict:
+    """Accounts to look after: locked user names, and staff who must use a second factor
+    but have not set one up."""
+    locked = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+    ).order_by("-attempt_time")
+    with_device = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    without_second_factor = (
+        User.objects.filter(is_active=True, groups__name__in=list(MFA_ROLES))
+        .exclude(pk__in=with_device)
+        .select_related("agency")
+        .distinct()
+        .order_by("agency__name_kana", "name_kana")
+    )
+    return {"locked": locked, "without_second_factor": without_second_factor}
