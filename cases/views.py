@@ -41,6 +41,7 @@ from .permissions import (
     can_open_case,
     can_record_consultation,
     may_propose,
+    person_consent_needs_met,
 )
 from .templatetags.kasane import wareki_datetime
 
@@ -371,6 +372,7 @@ def consultation_detail(request: HttpRequest, pk) -> HttpResponse:
         {
             "consultation": consultation,
             "sees_consulter": sees_consulter(request.user, consultation),
+            "can_record_consent": person_consent_needs_met(request.user, consultation.person),
             "consulter_mask": CONSULTER_MASK_TEXT,
             "issues": consultation.issues.all(),
             "can_open_case": can_open_case(request.user) and not consultation.case_id,

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
@@ -51,7 +53,13 @@ def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
     household, person = _person(request, household_pk, person_pk)
     if not person_consent_needs_met(request.user, person):
         raise PermissionDenied
-    form = ConsentForm(request.POST or None, request.FILES or None)
+    intake = _intake_consultation(request, person)
+    initial = {}
+    if intake is not None:
+        # 同意あり at the intake: the date it was explained and given, and by 本人 unless
+        # the staff change it; purposes and scope are the person's to choose now.
+        initial = {"obtained_on": intake.consent_explained_on, "given_by": "self"}
+    form = ConsentForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_record(
@@ -66,13 +74,38 @@ def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
         else:
             messages.success(request, f"{person.full_name}さんの同意を記録しました。")
             return redirect(
-                "consent:person_consents", household_pk=household.pk, person_pk=person.pk
+                _back(request)
+                or reverse(
+                    "consent:person_consents",
+                    kwargs={"household_pk": household.pk, "person_pk": person.pk},
+                )
             )
     return render(
         request,
         "consent/consent_form.html",
-        {"household": household, "person": person, "form": form},
+        {"household": household, "person": person, "form": form, "intake": intake},
     )
+
+
+def _intake_consultation(request: HttpRequest, person):
+    """The consultation the consent was given at (同意あり), when the page came from it."""
+    pk = request.GET.get("consultation")
+    if not pk:
+        return None
+    consultation = case_selectors.consultation_get_for_user(user=request.user, pk=pk)
+    if consultation.person_id != person.pk or consultation.consent_state != "given":
+        return None
+    return consultation
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the user came from (a page of this site only), to return after saving."""
+    back = request.GET.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,3 +11,23 @@ register = template.Library()
 def case_consent_states(case):
     """{% case_consent_states case as states %}: (person, state per purpose) per subject."""
     return case_consent_state(case=case)
+
+
+@register.simple_tag
+def consent_giver(person) -> str:
+    """Who gave the person's latest consent valid today: 本人, or which legal proxy."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for consent in person.consents.all():
+        if consent.is_valid_on(today):
+            label = consent.get_given_by_display()
+            return f"{label}（{consent.proxy_name}）" if consent.proxy_name else label
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def may_record_consent(context, person) -> bool:
+    from cases.permissions import person_consent_needs_met
+
+    return person_consent_needs_met(context["request"].user, person)

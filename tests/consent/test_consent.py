@@ -375,3 +375,62 @@ def test_the_expiring_list_is_for_coordinators(login, case, coordinator, staff_a
     page = login(coordinator).get(reverse("consent:consents_expiring")).content.decode()
     assert person.full_name in page
     assert login(staff_assigned).get(reverse("consent:consents_expiring")).status_code == 403
+
+
+def test_the_intakes_consent_reaches_the_consent_form_prefilled_and_returns_to_the_case(
+    login, staff_assigned, coordinator
+):
+    """同意あり at the intake becomes a consent to confirm (never a grant by itself); the
+    case page has a 「同意を記録」 button per 対象者 and the user comes back to it."""
+    from django.urls import reverse
+
+    from tests.factories import make_consultation, open_case
+
+    consultation = make_consultation(
+        actor=staff_assigned,
+        consent_state="given",
+        consent_explained_on=TODAY - dt.timedelta(days=2),
+        consent_explained_by="窓口 花子",
+    )
+    person = consultation.person
+    assert not person.consents.exists()
+    window = login(staff_assigned)
+    detail = window.get(reverse("cases:consultation_detail", args=[consultation.pk]))
+    assert "この同意を記録する" in detail.content.decode()
+    case = open_case(consultation, actor=coordinator)
+    case_url = reverse("cases:case_detail", args=[case.pk])
+    page = login(coordinator).get(case_url).content.decode()
+    form_url = reverse("consent:consent_new", args=[case.household_id, person.pk])
+    assert f"{form_url}?next={case_url}" in page.replace("%2F", "/")
+    prefilled = login(coordinator).get(f"{form_url}?consultation={consultation.pk}")
+    content = prefilled.content.decode()
+    assert "本人同意ありとして受け付けた日付" in content
+    assert f'value="{(TODAY - dt.timedelta(days=2)).day}"' in content
+    response = login(coordinator).post(
+        f"{form_url}?consultation={consultation.pk}&next={case_url}",
+        {
+            "given_by": "self",
+            "agencies": [coordinator.agency_id],
+            "purposes": ["sharing"],
+            "method": "written",
+            "obtained_on_0": TODAY.year,
+            "obtained_on_1": TODAY.month,
+            "obtained_on_2": TODAY.day,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == case_url
+    assert "本人" in login(coordinator).get(case_url).content.decode()
+    # An outside address is never followed.
+    again = login(coordinator).post(
+        f"{form_url}?next=https://example.com/",
+        {
+            "given_by": "self",
+            "agencies": [coordinator.agency_id],
+            "purposes": ["meeting"],
+            "method": "written",
+            "obtained_on_0": TODAY.year,
+            "obtained_on_1": TODAY.month,
+            "obtained_on_2": TODAY.day,
+        },
+    )
+    assert again.status_code == 302 and not again["Location"].startswith("https://example.com")
