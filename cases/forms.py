@@ -97,6 +97,7 @@ class PersonForm(forms.ModelForm):
             "sex",
             "relation",
             "phone",
+            "email",
             "address",
             "notes",
         ]

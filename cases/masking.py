@@ -26,7 +26,7 @@ MASK_TEXT = "（非表示：DV等支援措置）"
 CONSULTER_MASK_TEXT = "（通報者・相談者の情報は表示されません）"
 
 HOUSEHOLD_CONTACT_FIELDS = ("postal_code", "address", "phone")
-PERSON_CONTACT_FIELDS = ("address", "phone")
+PERSON_CONTACT_FIELDS = ("address", "phone", "email")
 CONSULTER_FIELDS = ("consulter_name", "consulter_relation", "consulter_phone")
 
 

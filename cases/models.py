@@ -117,6 +117,7 @@ class Person(VersionedModel):
     sex = models.CharField("性別", max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     relation = models.CharField("続柄", max_length=20, choices=Relation.choices)
     phone = models.CharField("電話（携帯など）", max_length=30, blank=True)
+    email = models.EmailField("メール", max_length=254, blank=True)
     address = models.CharField(
         "住所（世帯と異なる場合）", max_length=200, blank=True, help_text="施設入所中など"
     )

@@ -60,7 +60,7 @@ BASIS_NEEDS: dict[str, frozenset[Need]] = {
 # Fields of a household or a person that *work* may change (contact details and the
 # notes of daily work); every other field is identity or membership: *manage*.
 HOUSEHOLD_WORK_FIELDS = frozenset({"postal_code", "address", "phone", "notes"})
-PERSON_WORK_FIELDS = frozenset({"phone", "address", "notes"})
+PERSON_WORK_FIELDS = frozenset({"phone", "email", "address", "notes"})
 
 
 def active_q(at: dt.datetime) -> Q:

@@ -161,3 +161,23 @@ def test_the_grants_of_one_action_are_one_timeline_line(case, coordinator, login
     assert folded[0].message.startswith(f"{len(folded[0].folded) + 1}件の閲覧権限を付与しました")
     page = login(coordinator).get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert page.count("閲覧権限を付与</strong>") < granted
+
+
+def test_the_intake_offers_the_forms_own_issue_list_and_email(login, staff_assigned):
+    content = login(staff_assigned).get(reverse("cases:intake_form")).content.decode()
+    for word in (
+        "介護",
+        "収入・生活費",
+        "家賃やローンの支払い",
+        "税金や公共料金等の支払い",
+        "仕事上の不安やトラブル",
+        "地域との関係",
+        "食べるものがない",
+    ):
+        assert word in content, word
+    assert 'name="m-0-email"' in content
+    response = login(staff_assigned).post(
+        reverse("cases:intake_form"), intake_post(**{"m-0-email": "ichiro@example.invalid"})
+    )
+    assert response.status_code == 302
+    assert Consultation.objects.get().person.email == "ichiro@example.invalid"

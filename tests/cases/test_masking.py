@@ -26,7 +26,8 @@ ADDRESS = "架空市若葉町1-2-3"
 HOUSE_PHONE = "0561-00-0000"
 MOBILE = "090-1234-5678"
 OLD_MOBILE = "090-8765-4321"
-SECRETS = (ADDRESS, HOUSE_PHONE, MOBILE, OLD_MOBILE, "0561000000", "09012345678")
+EMAIL = "hidden@example.invalid"
+SECRETS = (ADDRESS, HOUSE_PHONE, MOBILE, OLD_MOBILE, "0561000000", "09012345678", EMAIL)
 
 SKIP = re.compile(r"^/(static|admin|accounts/logout)/|/document/")
 
@@ -61,7 +62,7 @@ def flagged(case, coordinator, staff_assigned):
     services.person_update(
         actor=staff_assigned,
         person=person,
-        data={"phone": MOBILE},
+        data={"phone": MOBILE, "email": EMAIL},
         expected_version=person.version,
     )
     services.dv_measure_set(
