@@ -94,6 +94,35 @@ class MeetingBody(models.Model):
     def legal_provision(self) -> str:
         return self.LEGAL_PROVISIONS.get(self.kind, "")
 
+    # The basis alone, to follow the body's own name without repeating it.
+    KIND_BASES = {
+        Kind.SOCIAL_WELFARE_ACT: "社会福祉法第106条の6",
+        Kind.SELF_RELIANCE_ACT: "生活困窮者自立支援法第9条",
+        Kind.PUBLIC_ASSISTANCE_ACT: "生活保護法第27条の3",
+        Kind.GUIDELINE: "実施要綱",
+    }
+
+    @property
+    def kind_basis(self) -> str:
+        """「社会福祉法第106条の6」: so that a page reads 「支援会議（社会福祉法第106条の6）」,
+        never 「支援会議（支援会議（…））」."""
+        return self.KIND_BASES.get(self.kind, self.get_kind_display())
+
+    @property
+    def pledge_text(self) -> str:
+        """What a member signs (守秘義務 誓約書) — not the notice printed on papers."""
+        if self.confidentiality_duty:
+            return (
+                f"私は、{self.name}（{self.kind_basis}）の構成員として、{self.legal_provision}"
+                "の規定により、正当な理由がなく、会議の事務に関して知り得た秘密を漏らしては"
+                "ならないこと、構成員でなくなった後も同じであること、これに違反した場合には"
+                "罰則があることについて説明を受けました。これを守ることを誓約します。"
+            )
+        return (
+            f"私は、{self.name}（{self.kind_basis}）に出席する者として、会議で知り得た個人の"
+            "情報を、本人が同意した範囲の機関の外に漏らさないことを誓約します。"
+        )
+
     @property
     def confidentiality_wording(self) -> str:
         """Printed on every page of this body's papers."""

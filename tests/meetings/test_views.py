@@ -302,3 +302,22 @@ def test_changing_the_date_in_the_form_tells_why_an_item_left_the_papers(
     assert "有効期限が切れています" in text
     meeting.refresh_from_db()
     assert meeting.kind == "ad_hoc" and meeting.history.first().history_user == secretariat
+
+
+def test_the_pledge_form_shows_a_real_pledge_not_the_papers_notice(
+    login, secretariat, support_body, staff_assigned
+):
+    member = make_member(secretariat, support_body, user=staff_assigned, title="主任相談支援員")
+    url = reverse("meetings:pledge_new", args=[support_body.pk, member.pk])
+    content = login(secretariat).get(url).content.decode()
+    assert "社会福祉法第106条の6第5項" in content and "誓約します" in content
+    assert "主任相談支援員" in content and "署名" in content
+    assert "事務局に返却してください" not in content  # the packet's notice is another text
+
+
+def test_a_body_name_is_never_doubled(login, secretariat, support_body):
+    meeting = make_meeting(secretariat, [support_body])
+    content = login(secretariat).get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+    text = content.content.decode()
+    assert "支援会議（社会福祉法第106条の6）" in text
+    assert "支援会議（支援会議（" not in text
