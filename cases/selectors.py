@@ -56,6 +56,16 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=access_rows_for(user).values("case_id"))
 
 
+def open_case_of_household_for_user(*, user: User, household: Household) -> Case | None:
+    """The household's open case the user sees (the one a provision is about)."""
+    return (
+        cases_visible_to(user)
+        .filter(household=household, status__in=Case.OPEN_STATUSES)
+        .order_by("opened_at")
+        .first()
+    )
+
+
 def case_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Case:
     """The case, or 404 when the user may not see it (same as nonexistent), 403 when
     they see it but may not do ``need``."""

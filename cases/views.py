@@ -193,11 +193,7 @@ def emergency_new(request: HttpRequest, pk) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
     if not request.user.has_role(Role.COORDINATOR):
         raise PermissionDenied
-    case = (
-        selectors.cases_visible_to(request.user)
-        .filter(household=household, status__in=Case.OPEN_STATUSES)
-        .first()
-    )
+    case = selectors.open_case_of_household_for_user(user=request.user, household=household)
     form = EmergencyAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
