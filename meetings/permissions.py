@@ -24,7 +24,6 @@ from .models import (
     AgendaItem,
     AgendaProposal,
     Attendee,
-    BodyMember,
     ConfidentialityPledge,
     Meeting,
     MeetingBody,
@@ -224,10 +223,6 @@ def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | 
     if live_problems is None:
         live_problems = item_consent_problems(item)
     return not (item.gate_blocked or live_problems)
-
-
-def body_member_for_user(*, body: MeetingBody, user: User) -> BodyMember | None:
-    return body.members.filter(user_id=user.pk).first()
 
 
 def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:

@@ -314,12 +314,6 @@ def item_problems(*, item: AgendaItem) -> list[str]:
     return item_consent_problems(item) or (list(item.gate_reasons) if item.gate_blocked else [])
 
 
-def blocked_items(*, meeting: Meeting) -> list[AgendaItem]:
-    return list(
-        meeting.items.filter(gate_blocked=True).select_related("body", "case", "case__household")
-    )
-
-
 # ---------------------------------------------------------------------------
 # 会議資料 (printable papers)
 
