@@ -1,8 +1,14 @@
-"""Date entry the way Japanese forms ask for it: 年/月/日, and 元号 + 年 for birth dates."""
+"""Date entry the way Japanese forms ask for it: 元号 (令和 first, or 西暦), 年, 月, 日.
+
+One widget for every date in Kasane. The year box also takes what staff type from a
+保険証 or a letter: 「R9」「令和9」「元」, or a four-digit 西暦 year whatever the 元号 says.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 
 from django import forms
@@ -11,7 +17,12 @@ from django.utils import timezone
 from core.japanese import ERAS, TOKYO, WarekiError, era_year, format_wareki, wareki_to_date
 
 SEIREKI = "西暦"
-ERA_CHOICES = [(SEIREKI, "西暦"), *[(era.name, era.name) for era in ERAS]]
+# 令和 first: it is what the select shows before anyone touches it.
+ERA_CHOICES = [*[(era.name, era.name) for era in ERAS], (SEIREKI, "西暦")]
+_ERA_BY_LETTER = {era.letter: era.name for era in ERAS}
+_ERA_NAMES = {era.name for era in ERAS} | {SEIREKI}
+_YEAR = re.compile(r"^(?P<era>令和|平成|昭和|大正|明治|西暦|[RHSTM])?(?P<year>元|\d{1,4})年?$")
+YEAR_HINT = "年は「7」「元」「R7」「令和7」「2025」のように入力してください。"
 
 Bound = dt.date | Callable[[], dt.date] | None
 
@@ -39,23 +50,43 @@ DEFAULT_EARLIEST = dt.date(1900, 1, 1)
 DEFAULT_LATEST = years_from_today(10)
 
 
+def parse_year(selected_era: str | None, text: str) -> tuple[str, int]:
+    """(元号 or 西暦, year) from the year box and the 元号 select.
+
+    An era typed in the box wins over the select; a year of four digits is 西暦.
+    Raises ``forms.ValidationError`` with a Japanese message otherwise."""
+    raw = unicodedata.normalize("NFKC", str(text)).strip().upper().replace(" ", "")
+    match = _YEAR.match(raw)
+    if not match:
+        raise forms.ValidationError(YEAR_HINT, code="invalid")
+    typed_era, year_text = match["era"], match["year"]
+    year = 1 if year_text == "元" else int(year_text)
+    if typed_era:
+        era = _ERA_BY_LETTER.get(typed_era, typed_era)
+    elif len(year_text) == 4:
+        era = SEIREKI
+    elif selected_era in _ERA_NAMES:
+        era = selected_era
+    else:
+        raise forms.ValidationError("元号（または西暦）を選んでください。", code="invalid")
+    if era == SEIREKI and year_text == "元":
+        raise forms.ValidationError(YEAR_HINT, code="invalid")
+    return era, year
+
+
 class DateTripletWidget(forms.MultiWidget):
-    """年 / 月 / 日 in three inputs; optionally a 元号 select in front (birth dates)."""
+    """元号 / 年 / 月 / 日: sub-inputs named <name>_0 (元号), _1 (年), _2 (月), _3 (日)."""
 
     template_name = "widgets/date_triplet.html"
 
-    def __init__(self, *, with_era: bool = False, attrs=None):
+    def __init__(self, attrs=None):
         number = {"inputmode": "numeric", "autocomplete": "off"}
-        self.with_era = with_era
-        # A list, not a dict: sub-inputs are named <name>_0, _1, … (元号, 年, 月, 日).
         widgets = [
-            forms.TextInput(attrs={**number, "size": 4, "aria-label": "年"}),
+            forms.Select(choices=ERA_CHOICES, attrs={"aria-label": "元号（または西暦）"}),
+            forms.TextInput(attrs={"size": 4, "autocomplete": "off", "aria-label": "年"}),
             forms.TextInput(attrs={**number, "size": 2, "aria-label": "月"}),
             forms.TextInput(attrs={**number, "size": 2, "aria-label": "日"}),
         ]
-        if with_era:
-            era = forms.Select(choices=ERA_CHOICES, attrs={"aria-label": "元号（または西暦）"})
-            widgets.insert(0, era)
         super().__init__(widgets, attrs)
 
     def decompress(self, value):
@@ -66,14 +97,15 @@ class DateTripletWidget(forms.MultiWidget):
                 value = dt.date.fromisoformat(value)
             except ValueError:
                 return [None] * len(self.widgets)
-        if self.with_era:
+        try:
             era, year = era_year(value)
-            return [era.name, year, value.month, value.day]
-        return [value.year, value.month, value.day]
+        except WarekiError:
+            return [SEIREKI, value.year, value.month, value.day]
+        return [era.name, year, value.month, value.day]
 
 
 class JapaneseDateField(forms.MultiValueField):
-    """A date from 年/月/日 (西暦), or 元号 + 年/月/日 when ``with_era``."""
+    """A date from 元号 (or 西暦) + 年/月/日, inside a sane window."""
 
     default_error_messages = {
         "invalid": "日付を正しく入力してください（年・月・日を数字で）。",
@@ -84,7 +116,6 @@ class JapaneseDateField(forms.MultiValueField):
     def __init__(
         self,
         *,
-        with_era: bool = False,
         allow_future: bool = True,
         earliest: Bound = DEFAULT_EARLIEST,
         latest: Bound = DEFAULT_LATEST,
@@ -93,36 +124,30 @@ class JapaneseDateField(forms.MultiValueField):
         """``earliest`` / ``latest``: the sane window of this date, as a date or a
         callable (evaluated at each validation, so "today" moves); a date outside it is
         refused with a message naming the limit."""
-        self.with_era = with_era
         self.allow_future = allow_future
         self.earliest, self.latest = earliest, latest
-        number = {"error_messages": {"invalid": "数字で入力してください。"}}
+        number = {"error_messages": {"invalid": "月・日は数字で入力してください。"}}
         fields = [
-            forms.IntegerField(min_value=1, max_value=9999, **number),
+            forms.CharField(required=False, max_length=10),
+            forms.CharField(max_length=10, error_messages={"max_length": YEAR_HINT}),
             forms.IntegerField(min_value=1, max_value=12, **number),
             forms.IntegerField(min_value=1, max_value=31, **number),
         ]
-        if with_era:
-            fields.insert(0, forms.ChoiceField(choices=ERA_CHOICES))
         kwargs.setdefault("require_all_fields", False)
-        super().__init__(fields, widget=DateTripletWidget(with_era=with_era), **kwargs)
+        super().__init__(fields, widget=DateTripletWidget(), **kwargs)
 
     def compress(self, data_list):
-        if not data_list or all(v in (None, "") for v in data_list):
+        if not data_list or all(v in (None, "") for v in data_list[1:]):
             return None
-        if self.with_era and all(v in (None, "") for v in data_list[1:]):
-            return None
-        if any(v in (None, "") for v in data_list):
+        if any(v in (None, "") for v in data_list[1:]):
             raise forms.ValidationError(self.error_messages["incomplete"], code="incomplete")
-        if self.with_era:
-            era, year, month, day = data_list
-        else:
-            era, (year, month, day) = SEIREKI, data_list
+        selected, year_text, month, day = data_list
+        era, year = parse_year(selected, year_text)
         try:
             if era == SEIREKI:
-                value = dt.date(int(year), int(month), int(day))
+                value = dt.date(year, int(month), int(day))
             else:
-                value = wareki_to_date(era, int(year), int(month), int(day))
+                value = wareki_to_date(era, year, int(month), int(day))
         except WarekiError as exc:
             raise forms.ValidationError(str(exc), code="invalid") from exc
         except ValueError as exc:
@@ -145,11 +170,7 @@ class JapaneseDateField(forms.MultiValueField):
     def clean(self, value):
         # The 元号 select alone is not a date: with year, month and day blank the date
         # is unknown (blank), not incomplete.
-        if (
-            self.with_era
-            and isinstance(value, list | tuple)
-            and all(v in self.empty_values for v in value[1:])
-        ):
+        if isinstance(value, list | tuple) and all(v in self.empty_values for v in value[1:]):
             value = [""] * len(value)
         return super().clean(value)
 

@@ -81,9 +81,8 @@ class PersonForm(forms.ModelForm):
     birth_date = JapaneseDateField(
         label="生年月日",
         required=False,
-        with_era=True,
         allow_future=False,
-        help_text="元号（または西暦）と年・月・日。わからない場合は空欄にしてください。",
+        help_text="わからない場合は年・月・日を空欄にしてください。",
     )
 
     class Meta:
@@ -94,6 +93,7 @@ class PersonForm(forms.ModelForm):
             "family_name_kana",
             "given_name_kana",
             "birth_date",
+            "estimated_age",
             "sex",
             "relation",
             "phone",
@@ -105,6 +105,14 @@ class PersonForm(forms.ModelForm):
 
     def clean_family_name_kana(self) -> str:
         return _kana(self.cleaned_data["family_name_kana"], "ふりがな（せい）")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("birth_date") and data.get("estimated_age") is not None:
+            self.add_error(
+                "estimated_age", "生年月日がわかるときは、おおよその年齢は空欄にしてください。"
+            )
+        return data
 
     def clean_given_name_kana(self) -> str:
         return _kana(self.cleaned_data["given_name_kana"], "ふりがな（めい）")

@@ -6,14 +6,16 @@ stored so that searching and duplicate checks are plain indexed lookups.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from core.japanese import fiscal_year_prefix, format_wareki
+from core.japanese import age_on, fiscal_year_prefix, format_wareki
 
 
 class IssueCategory(models.Model):
@@ -114,6 +116,13 @@ class Person(VersionedModel):
     family_name_kana = models.CharField("せい（ふりがな）", max_length=100)
     given_name_kana = models.CharField("めい（ふりがな）", max_length=100, blank=True)
     birth_date = models.DateField("生年月日", null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(
+        "おおよその年齢",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(120, "おおよその年齢は120歳までで入力してください。")],
+        help_text="生年月日がわからないとき、見た目や話からの年齢（例: 80）。",
+    )
     sex = models.CharField("性別", max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     relation = models.CharField("続柄", max_length=20, choices=Relation.choices)
     phone = models.CharField("電話（携帯など）", max_length=30, blank=True)
@@ -143,6 +152,14 @@ class Person(VersionedModel):
     @property
     def full_name_kana(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}".strip()
+
+    def age_text(self, on: dt.date) -> str:
+        """「82歳」 from the birth date, 「80歳くらい」 from an estimate, else ""."""
+        if self.birth_date:
+            return f"{age_on(self.birth_date, on)}歳"
+        if self.estimated_age is not None:
+            return f"{self.estimated_age}歳くらい"
+        return ""
 
 
 class Consultation(VersionedModel):

@@ -35,6 +35,7 @@ class ConsentForm(forms.ModelForm):
         fields = [
             "given_by",
             "proxy_name",
+            "self_capacity_confirmed",
             "agencies",
             "method",
             "witness",
@@ -49,8 +50,11 @@ class ConsentForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if person is not None and person.birth_date is not None:
+            # The age is known: the service checks it, no confirmation to tick.
+            del self.fields["self_capacity_confirmed"]
         for name in ("method", "given_by"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
         if not self.is_bound:
@@ -69,6 +73,7 @@ class ConsentForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data["self_capacity_confirmed"] = bool(data["self_capacity_confirmed"])
         del data["agencies"]
         purposes = set(self.cleaned_data["purposes"])
         for purpose in Consent.Purpose.values:

@@ -70,6 +70,11 @@ class Consent(models.Model):
     )
     given_by = models.CharField("同意した人", max_length=20, choices=GivenBy.choices)
     proxy_name = models.CharField("法定代理人の氏名", max_length=100, blank=True)
+    self_capacity_confirmed = models.BooleanField(
+        "15歳以上で、同意の内容を理解できることを確認した",
+        default=False,
+        help_text="生年月日がわからない方が本人として同意するときに確認します。",
+    )
     document = models.FileField(
         "同意書（PDF・JPEG・PNG）",
         storage=private_storage,

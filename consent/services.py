@@ -44,6 +44,14 @@ def _check_giver(person: Person, data: dict[str, Any]) -> None:
                     "親権者または未成年後見人の同意を記録してください。"
                 }
             )
+        if age is None and not data.get("self_capacity_confirmed"):
+            raise ValidationError(
+                {
+                    "self_capacity_confirmed": f"{person.full_name}さんの生年月日がわかりません。"
+                    "本人の同意として記録するには、15歳以上で同意の内容を理解できることを"
+                    "確認してチェックしてください。"
+                }
+            )
         return
     if not data.get("proxy_name", "").strip():
         raise ValidationError({"proxy_name": "法定代理人の氏名を入力してください。"})

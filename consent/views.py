@@ -59,7 +59,7 @@ def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
         # 同意あり at the intake: the date it was explained and given, and by 本人 unless
         # the staff change it; purposes and scope are the person's to choose now.
         initial = {"obtained_on": intake.consent_explained_on, "given_by": "self"}
-    form = ConsentForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ConsentForm(request.POST or None, request.FILES or None, initial=initial, person=person)
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_record(

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.fields import JapaneseDateField, years_from_today
+from core.japanese import format_wareki
 
 from .models import AgendaItem, BodyMember, Meeting, MeetingBody
 
@@ -128,6 +129,12 @@ class MeetingForm(forms.ModelForm):
         error_messages={"invalid": "時刻を「14:30」のように入力してください。"},
     )
 
+    held_confirmed = forms.BooleanField(
+        label="すでに開いた会議を記録します",
+        required=False,
+        help_text="開催日が過去の日付のときだけチェックします。",
+    )
+
     class Meta:
         model = Meeting
         fields = ["bodies", "date", "start_time", "kind", "place"]
@@ -136,6 +143,21 @@ class MeetingForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        # A past date is a meeting already held, and only on purpose; keeping the
+        # date a meeting already had needs no confirmation.
+        unchanged = self.instance.pk is not None and day == self.instance.date
+        past = day is not None and day < timezone.localdate() and not unchanged
+        if past and not data.get("held_confirmed"):
+            self.add_error(
+                "date",
+                f"{format_wareki(day)}は過去の日付です。すでに開いた会議を記録するときは、"
+                "「すでに開いた会議を記録します」にチェックしてください。",
+            )
+        return data
 
     def _post_clean(self):
         pass

@@ -169,3 +169,16 @@ def make_consent(*, actor: User, person: Person, agencies, document=None, **over
         agencies=agencies,
         document=document,
     )
+
+
+def date_post(name: str, day: dt.date | None, *, era: str = "西暦") -> dict[str, str]:
+    """The four inputs of the date widget (元号, 年, 月, 日) as a browser posts them;
+    ``None`` posts a blank date (the 元号 select keeps its default 令和)."""
+    if day is None:
+        return {f"{name}_0": "令和", f"{name}_1": "", f"{name}_2": "", f"{name}_3": ""}
+    return {
+        f"{name}_0": era,
+        f"{name}_1": str(day.year),
+        f"{name}_2": str(day.month),
+        f"{name}_3": str(day.day),
+    }

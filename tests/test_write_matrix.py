@@ -30,6 +30,7 @@ from meetings import services as meeting_services
 from tests.factories import (
     TEST_PASSWORD,
     AgencyFactory,
+    date_post,
     issue,
     make_consent,
     make_consultation,
@@ -162,14 +163,6 @@ ROWS = [
 ]
 # fmt: on
 ROW_BY_URL = {r.url: r for r in ROWS}
-
-
-def date_fields(name: str, day: dt.date) -> dict[str, str]:
-    return {f"{name}_0": str(day.year), f"{name}_1": str(day.month), f"{name}_2": str(day.day)}
-
-
-def blank_date(name: str) -> dict[str, str]:
-    return {f"{name}_0": "", f"{name}_1": "", f"{name}_2": ""}
 
 
 # ---------------------------------------------------------------------------
@@ -353,7 +346,7 @@ def _build_world() -> dict[str, Any]:
                 name="子育て支援課（書込み表）", kind=Agency.Kind.MUNICIPAL_DEPARTMENT
             ).pk,
             "reason": "児童福祉法に基づく役割分担",
-            **blank_date("valid_until"),
+            **date_post("valid_until", None),
         },
         "cases:case_access_revoke": {"reason": "支援終了"},
         "cases:emergency_new": {
@@ -367,8 +360,8 @@ def _build_world() -> dict[str, Any]:
         "cases:emergency_end": {"reason": "不要になった"},
         "cases:dv_measure_new": {
             "person": handed.person_id,
-            **date_fields("valid_from", today),
-            **blank_date("valid_until"),
+            **date_post("valid_from", today),
+            **date_post("valid_until", None),
             "note": "住民票の閲覧制限",
         },
         "cases:dv_measure_end": {"reason": "措置の終了"},
@@ -379,7 +372,7 @@ def _build_world() -> dict[str, Any]:
         },
         "cases:intake_form": {
             "c-consent_state": "refused",
-            **date_fields("c-received_date", today),
+            **date_post("c-received_date", today),
             "c-received_time": "00:01",
             "c-channel": "phone",
             "c-consulter": "self",
@@ -429,20 +422,20 @@ def _build_world() -> dict[str, Any]:
             "purposes": ["sharing"],
             "method": "written",
             "witness": "",
-            **date_fields("obtained_on", today),
-            **blank_date("valid_until"),
+            **date_post("obtained_on", today),
+            **date_post("valid_until", None),
         },
-        "consent:consent_withdraw": {**date_fields("withdrawn_on", today), "reason": "本人から"},
+        "consent:consent_withdraw": {**date_post("withdrawn_on", today), "reason": "本人から"},
         "meetings:meeting_new": {
             "bodies": [body.pk],
-            **date_fields("date", today + dt.timedelta(days=14)),
+            **date_post("date", today + dt.timedelta(days=14)),
             "start_time": "14:00",
             "kind": "regular",
             "place": "第2会議室",
         },
         "meetings:meeting_edit": {
             "bodies": [body.pk],
-            **date_fields("date", today),
+            **date_post("date", today),
             "start_time": "15:00",
             "kind": "regular",
             "place": "第3会議室",
@@ -466,7 +459,7 @@ def _build_world() -> dict[str, Any]:
         "meetings:body_new": {"name": "新しい支援会議", "kind": body.kind, "chair": ""},
         "meetings:body_edit": {"name": "支援会議（改称）", "kind": body.kind, "chair": ""},
         "meetings:member_add": {"user": "", "name": "民生委員 丙", "agency": nobody.pk},
-        "meetings:pledge_new": {**date_fields("signed_on", today), **blank_date("valid_until")},
+        "meetings:pledge_new": {**date_post("signed_on", today), **date_post("valid_until", None)},
         "meetings:pledge_revoke": {"reason": "異動"},
         "meetings:handling_end": {"reason": "見守り体制が整った"},
         "staff:transfer": {"agency": window.pk, "reason": "人事異動"},

@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms, template
 from django.utils import timezone
 
-from core.japanese import age_on, format_wareki
+from core.japanese import format_wareki
 
 register = template.Library()
 
@@ -25,10 +25,9 @@ def wareki_datetime(value) -> str:
 
 
 @register.filter
-def age(value: dt.date | None) -> str:
-    if not value:
-        return ""
-    return f"{age_on(value, timezone.localdate())}歳"
+def age(person) -> str:
+    """A person's age today: 「82歳」, or 「80歳くらい」 when only an estimate is known."""
+    return person.age_text(timezone.localdate()) if person else ""
 
 
 GROUPED_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.MultiWidget)

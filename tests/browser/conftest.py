@@ -10,6 +10,7 @@ functions, and again after each module so that later transactional tests find th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -17,6 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import pytest
 
 from conftest import chromium_path, require
+from core.japanese import era_year
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -109,3 +111,12 @@ def login_as(page, live_server, password):
         return page
 
     return _login
+
+
+def fill_date(page, name: str, day: dt.date) -> None:
+    """Type a date as window staff do: the 元号 from the select, the 和暦 year."""
+    era, year = era_year(day)
+    page.locator(f'[name="{name}_0"]').select_option(era.name)
+    page.locator(f'[name="{name}_1"]').fill(str(year))
+    page.locator(f'[name="{name}_2"]').fill(str(day.month))
+    page.locator(f'[name="{name}_3"]').fill(str(day.day))

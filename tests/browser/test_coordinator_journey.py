@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cases.models import Consultation, Household, Person
-from tests.browser.conftest import BROWSER_MARKS
+from tests.browser.conftest import BROWSER_MARKS, fill_date
 from tests.factories import make_consultation, member_data
 
 pytestmark = BROWSER_MARKS
@@ -53,9 +53,7 @@ def fill_consultation(page: Page, *, summary: str) -> None:
     group(page, "本人同意").get_by_label("同意あり", exact=True).check()
     explained = group(page, "個人情報の取扱いを説明し同意を得た日")
     expect(explained).to_be_visible()
-    page.locator('[name="c-consent_explained_on_0"]').fill(str(today.year))
-    page.locator('[name="c-consent_explained_on_1"]').fill(str(today.month))
-    page.locator('[name="c-consent_explained_on_2"]').fill(str(today.day))
+    fill_date(page, "c-consent_explained_on", today)
     page.get_by_label("説明した職員").fill("調整 花子")
     group(page, "相談経路").get_by_label("電話", exact=True).check()
     group(page, "相談者").get_by_label("本人", exact=True).check()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from meetings.models import AgendaItem, Meeting, MeetingBody
-from tests.browser.conftest import BROWSER_MARKS
+from tests.browser.conftest import BROWSER_MARKS, fill_date
 from tests.browser.test_accessibility import assert_no_violations
 from tests.meetings.helpers import propose
 
@@ -69,9 +69,7 @@ def test_the_secretariat_builds_a_joint_agenda(
     bodies = group(page, "会議体")
     bodies.get_by_label("重層的支援会議", exact=True).check()
     bodies.get_by_label("支援会議", exact=True).check()
-    page.locator('[name="date_0"]').fill(str(today.year))
-    page.locator('[name="date_1"]').fill(str(today.month))
-    page.locator('[name="date_2"]').fill(str(today.day))
+    fill_date(page, "date", today)
     group(page, "開催の区分").get_by_label("定例", exact=True).check()
     page.get_by_role("textbox", name=re.compile(r"^場所")).fill("市役所 第1会議室")
     page.get_by_role("button", name="予定する").click()

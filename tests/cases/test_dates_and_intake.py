@@ -7,23 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.fields import JapaneseDateField
-from cases.forms import (
-    CaseAccessGrantForm,
-    ConsultationForm,
-    DvMeasureForm,
-    MemberForm,
-    PersonForm,
-)
 from cases.models import Consultation
-from consent.forms import ConsentForm, ConsentWithdrawForm
 from core.japanese import end_of_day_tokyo
-from meetings.forms import DecisionForm, MeetingForm, PledgeForm
 from tests.cases.test_views import intake_post
+from tests.factories import date_post
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +24,8 @@ def test_an_anonymous_neighbours_report_with_unknown_birth_dates_is_saved(login,
             "c-consulter": "resident",
             "c-consulter_name": "",
             "c-consent_state": "unconfirmed",
-            "c-consent_explained_on_0": "",
-            "c-consent_explained_on_1": "",
-            "c-consent_explained_on_2": "",
-            "m-0-birth_date_0": "西暦",
-            "m-0-birth_date_1": "",
-            "m-0-birth_date_2": "",
-            "m-0-birth_date_3": "",
+            **date_post("c-consent_explained_on", None),
+            **date_post("m-0-birth_date", None),
             "m-0-sex": "unknown",
         }
     )
@@ -62,12 +47,8 @@ def test_a_validity_until_9999_answers_a_message_not_a_500(login, case, coordina
             "agencies": [coordinator.agency_id],
             "purposes": ["sharing"],
             "method": "written",
-            "obtained_on_0": today.year,
-            "obtained_on_1": today.month,
-            "obtained_on_2": today.day,
-            "valid_until_0": "9999",
-            "valid_until_1": "12",
-            "valid_until_2": "31",
+            **date_post("obtained_on", today),
+            **date_post("valid_until", dt.date(9999, 12, 31)),
         },
     )
     assert response.status_code == 200
@@ -77,49 +58,6 @@ def test_a_validity_until_9999_answers_a_message_not_a_500(login, case, coordina
 
 def test_the_end_of_the_last_day_does_not_overflow():
     assert end_of_day_tokyo(dt.date.max).date() == dt.date.max
-
-
-DATE_FORMS = [
-    (PersonForm, {}),
-    (MemberForm, {}),
-    (ConsultationForm, {}),
-    (CaseAccessGrantForm, {}),
-    (ConsentForm, {}),
-    (ConsentWithdrawForm, {}),
-    (PledgeForm, {}),
-    (MeetingForm, {}),
-    (DecisionForm, {}),
-]
-
-
-def _date_fields(form):
-    return [
-        (name, field) for name, field in form.fields.items() if isinstance(field, JapaneseDateField)
-    ]
-
-
-@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2026-02-30"])
-@pytest.mark.parametrize(("form_class", "kwargs"), DATE_FORMS)
-def test_every_date_field_refuses_the_extremes_in_japanese(form_class, kwargs, day):
-    form = form_class(**kwargs)
-    fields = _date_fields(form)
-    assert fields, form_class
-    year, month, date = day.split("-")
-    for _name, field in fields:
-        values = [year, month, date]
-        if field.with_era:
-            values = ["西暦", *values]
-        with pytest.raises(forms.ValidationError) as exc:
-            field.clean(values)
-        message = " ".join(exc.value.messages)
-        assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in message)
-
-
-def test_the_dv_form_bounds_its_dates_too(case):
-    form = DvMeasureForm(household=case.household)
-    assert {name for name, _field in _date_fields(form)} == {"valid_from", "valid_until"}
-    with pytest.raises(forms.ValidationError):
-        form.fields["valid_until"].clean(["9999", "12", "31"])
 
 
 def test_members_are_listed_self_first_then_by_relation(case, coordinator, login):
@@ -181,3 +119,71 @@ def test_the_intake_offers_the_forms_own_issue_list_and_email(login, staff_assig
     )
     assert response.status_code == 302
     assert Consultation.objects.get().person.email == "ichiro@example.invalid"
+
+
+def test_an_approximate_age_is_noted_when_the_birth_date_is_unknown(login, staff_assigned):
+    data = intake_post(
+        **{**date_post("m-0-birth_date", None), "m-0-estimated_age": "80", "m-0-sex": "unknown"}
+    )
+    client = login(staff_assigned)
+    response = client.post(reverse("cases:intake_form"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = Consultation.objects.get().person
+    assert (person.birth_date, person.estimated_age) == (None, 80)
+    page = client.get(reverse("cases:household_detail", args=[person.household_id]))
+    assert "不明</span>（80歳くらい）" in page.content.decode()
+
+
+def test_an_approximate_age_beside_a_known_birth_date_is_refused(login, staff_assigned):
+    response = login(staff_assigned).post(
+        reverse("cases:intake_form"), intake_post(**{"m-0-estimated_age": "80"})
+    )
+    assert "生年月日がわかるときは、おおよその年齢は空欄にしてください。" in (
+        response.content.decode()
+    )
+    assert not Consultation.objects.exists()
+
+
+def _self_consent(person, coordinator, **extra):
+    today = timezone.localdate()
+    return {
+        "given_by": "self",
+        "agencies": [coordinator.agency_id],
+        "purposes": ["sharing"],
+        "method": "oral",
+        "witness": "相川",
+        **date_post("obtained_on", today),
+        **date_post("valid_until", None),
+        **extra,
+    }
+
+
+def test_self_consent_of_a_person_of_unknown_age_needs_the_recorded_confirmation(
+    login, case, coordinator
+):
+    person = case.subjects.get()
+    person.birth_date = None
+    person.save(update_fields=["birth_date"])
+    url = reverse("consent:consent_new", args=[case.household_id, person.pk])
+    client = login(coordinator)
+    assert "15歳以上で、同意の内容を理解できることを確認した" in client.get(url).content.decode()
+
+    refused = client.post(url, _self_consent(person, coordinator))
+    assert refused.status_code == 200
+    assert "15歳以上で同意の内容を理解できることを確認してチェックしてください" in (
+        refused.content.decode()
+    )
+    assert not person.consents.exists()
+
+    client.post(url, _self_consent(person, coordinator, self_capacity_confirmed="on"))
+    assert person.consents.get().self_capacity_confirmed is True
+
+
+def test_a_known_birth_date_asks_no_confirmation(login, case, coordinator):
+    person = case.subjects.get()
+    assert person.birth_date is not None
+    url = reverse("consent:consent_new", args=[case.household_id, person.pk])
+    client = login(coordinator)
+    assert "同意の内容を理解できることを確認した" not in client.get(url).content.decode()
+    client.post(url, _self_consent(person, coordinator))
+    assert person.consents.get().self_capacity_confirmed is False

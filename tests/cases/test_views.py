@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Consultation, Household, Person
-from tests.factories import issue, make_consultation, member_data
+from tests.factories import date_post, issue, make_consultation, member_data
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +19,9 @@ def intake_post(**overrides) -> dict:
     today = timezone.localdate()
     data = {
         "c-consent_state": "given",
-        "c-consent_explained_on_0": str(today.year),
-        "c-consent_explained_on_1": str(today.month),
-        "c-consent_explained_on_2": str(today.day),
+        **date_post("c-consent_explained_on", today),
         "c-consent_explained_by": "相川",
-        "c-received_date_0": str(today.year),
-        "c-received_date_1": str(today.month),
-        "c-received_date_2": str(today.day),
+        **date_post("c-received_date", today),
         "c-received_time": "00:01",
         "c-channel": "phone",
         "c-consulter": "self",
@@ -104,7 +100,7 @@ def test_bad_input_is_shown_at_the_field_and_nothing_typed_is_lost(login, coordi
 def test_consent_given_variant_needs_the_explanation_date(login, coordinator):
     response = login(coordinator).post(
         reverse("cases:intake_form"),
-        intake_post(**{"c-consent_explained_on_0": "", "c-consent_explained_on_1": ""}),
+        intake_post(**{"c-consent_explained_on_1": "", "c-consent_explained_on_2": ""}),
     )
     assert "説明し同意を得た日を入力してください" in response.content.decode()
     assert not Consultation.objects.exists()
@@ -113,7 +109,7 @@ def test_consent_given_variant_needs_the_explanation_date(login, coordinator):
 def test_consent_not_given_variant_needs_no_explanation(login, coordinator):
     response = login(coordinator).post(
         reverse("cases:intake_form"),
-        intake_post(**{"c-consent_state": "refused", "c-consent_explained_on_0": ""}),
+        intake_post(**{"c-consent_state": "refused", "c-consent_explained_on_1": ""}),
     )
     assert response.status_code == 302
     consultation = Consultation.objects.get()

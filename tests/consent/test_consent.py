@@ -14,7 +14,7 @@ from cases.models import CaseAccess, CaseEvent
 from consent import services
 from consent.models import Consent
 from consent.selectors import meeting_consent_problems, person_consent_state
-from tests.factories import consent_data, make_consent, member_data
+from tests.factories import consent_data, date_post, make_consent, member_data
 
 pytestmark = pytest.mark.django_db
 
@@ -316,9 +316,7 @@ def test_recording_and_withdrawing_in_the_browser_forms(login, case, coordinator
             "purposes": ["sharing", "meeting"],
             "agencies": [assigned_agency.pk],
             "method": "written",
-            "obtained_on_0": "2026",
-            "obtained_on_1": "6",
-            "obtained_on_2": "1",
+            **date_post("obtained_on", dt.date(2026, 6, 1)),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -329,9 +327,7 @@ def test_recording_and_withdrawing_in_the_browser_forms(login, case, coordinator
     response = client.post(
         withdraw,
         {
-            "withdrawn_on_0": "2026",
-            "withdrawn_on_1": "6",
-            "withdrawn_on_2": "2",
+            **date_post("withdrawn_on", dt.date(2026, 6, 2)),
             "reason": "本人の申し出",
         },
     )
@@ -351,9 +347,7 @@ def test_the_family_proxy_is_refused_at_the_field(login, case, coordinator, assi
             "purposes": ["sharing"],
             "agencies": [assigned_agency.pk],
             "method": "written",
-            "obtained_on_0": "2026",
-            "obtained_on_1": "6",
-            "obtained_on_2": "1",
+            **date_post("obtained_on", dt.date(2026, 6, 1)),
         },
     )
     assert response.status_code == 200
@@ -413,9 +407,7 @@ def test_the_intakes_consent_reaches_the_consent_form_prefilled_and_returns_to_t
             "agencies": [coordinator.agency_id],
             "purposes": ["sharing"],
             "method": "written",
-            "obtained_on_0": TODAY.year,
-            "obtained_on_1": TODAY.month,
-            "obtained_on_2": TODAY.day,
+            **date_post("obtained_on", TODAY),
         },
     )
     assert response.status_code == 302 and response["Location"] == case_url
@@ -428,9 +420,7 @@ def test_the_intakes_consent_reaches_the_consent_form_prefilled_and_returns_to_t
             "agencies": [coordinator.agency_id],
             "purposes": ["meeting"],
             "method": "written",
-            "obtained_on_0": TODAY.year,
-            "obtained_on_1": TODAY.month,
-            "obtained_on_2": TODAY.day,
+            **date_post("obtained_on", TODAY),
         },
     )
     assert again.status_code == 302 and not again["Location"].startswith("https://example.com")

@@ -19,16 +19,20 @@ from meetings.models import (
     Meeting,
     MeetingBody,
 )
-from tests.factories import verify_client
-from tests.meetings.helpers import add_item, attend, consent, make_meeting, make_member, propose
+from tests.factories import date_post, verify_client
+from tests.meetings.helpers import (
+    add_item,
+    attend,
+    consent,
+    make_body,
+    make_meeting,
+    make_member,
+    propose,
+)
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-def date_fields(name, day):
-    return {f"{name}_0": day.year, f"{name}_1": day.month, f"{name}_2": day.day}
 
 
 def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
@@ -57,7 +61,7 @@ def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
         reverse("meetings:meeting_new"),
         {
             "bodies": [body.pk],
-            **date_fields("date", TODAY),
+            **date_post("date", TODAY),
             "start_time": "14:00",
             "kind": "regular",
             "place": "第1会議室",
@@ -105,7 +109,7 @@ def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
             "form": "decision",
             "content": "就労準備支援につなぐ",
             "assignee_agency": hub.pk,
-            **date_fields("due_on", TODAY + dt.timedelta(days=30)),
+            **date_post("due_on", TODAY + dt.timedelta(days=30)),
         },
     )
     item.refresh_from_db()
@@ -129,8 +133,8 @@ def test_pledges_in_the_browser_with_the_document_served_checked_and_logged(
     response = client.post(
         reverse("meetings:pledge_new", args=[support_body.pk, member.pk]),
         {
-            **date_fields("signed_on", TODAY),
-            **date_fields("valid_until", TODAY),
+            **date_post("signed_on", TODAY),
+            **date_post("valid_until", TODAY),
             "document": SimpleUploadedFile("seiyaku.png", b"\x89PNG\r\n\x1a\nxxxx"),
         },
     )
@@ -290,7 +294,7 @@ def test_changing_the_date_in_the_form_tells_why_an_item_left_the_papers(
         reverse("meetings:meeting_edit", args=[meeting.pk]),
         {
             "bodies": [consent_body.pk],
-            **date_fields("date", TODAY + dt.timedelta(days=3)),
+            **date_post("date", TODAY + dt.timedelta(days=3)),
             "start_time": "",
             "kind": "ad_hoc",
             "place": "",
@@ -321,3 +325,31 @@ def test_a_body_name_is_never_doubled(login, secretariat, support_body):
     text = content.content.decode()
     assert "支援会議（社会福祉法第106条の6）" in text
     assert "支援会議（支援会議（" not in text
+
+
+def test_a_past_meeting_date_needs_the_confirmation_that_it_was_held(login, secretariat):
+    body = make_body(secretariat)
+    client = login(secretariat)
+    post = {"bodies": [body.pk], "kind": "regular", "place": ""}
+    yesterday = TODAY - dt.timedelta(days=1)
+    refused = client.post(reverse("meetings:meeting_new"), {**post, **date_post("date", yesterday)})
+    assert refused.status_code == 200
+    assert "は過去の日付です。すでに開いた会議を記録するときは" in refused.content.decode()
+    assert not Meeting.objects.exists()
+
+    held = client.post(
+        reverse("meetings:meeting_new"),
+        {**post, **date_post("date", yesterday), "held_confirmed": "on"},
+    )
+    assert held.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.date == yesterday
+
+    # Keeping the date it already has is no new past date.
+    kept = client.post(
+        reverse("meetings:meeting_edit", args=[meeting.pk]),
+        {**post, **date_post("date", yesterday), "place": "第2会議室"},
+    )
+    assert kept.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.place == "第2会議室"
