@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from . import selectors, services
 from .forms import NEW_SUBJECT, ConsultationForm, HouseholdForm, MemberFormSet, SubjectForm
+from .linking import CONFIRM_FIELD, KEEP_EXISTING, KEEP_TYPED, LinkPlan, link_plan_build
 from .models import Consultation, Household, Person
 
 LINK_PREFIX = "link:"
@@ -55,6 +56,7 @@ class IntakeFlow:
             self.adding = False
         self.members = MemberFormSet(data, prefix="m", initial=None if data else initial)
         self.duplicates: list[RowDuplicates] = []
+        self.plan: LinkPlan | None = None
         self.errors: list[str] = []
 
     # -- helpers -------------------------------------------------------------
@@ -117,6 +119,13 @@ class IntakeFlow:
             )
             return None
         try:
+            self.plan = self._link_plan()
+            if self.plan is not None and not self.plan.complete:
+                self.errors.append(
+                    "既存の記録に紐付けます。下の「紐付けの確認」で、どうなるかを確かめ、"
+                    "異なる値はどちらを残すかを選んでから、もう一度登録してください。"
+                )
+                return None
             return self._record()
         except PermissionDenied:
             # Adding members to a household whose open case the window does not manage
@@ -135,6 +144,31 @@ class IntakeFlow:
             else:
                 self.errors.extend(exc.messages)
             return None
+
+    def _link_plan(self) -> LinkPlan | None:
+        """For a new household's intake whose rows link to an existing record: what
+        will happen, and which typed values differ from it."""
+        if self.household_form is None:
+            return None
+        rows = [(form.cleaned_data, self._linked_person(form)) for form in self._rows()]
+        targets = {person.household_id for _data, person in rows if person is not None}
+        if not targets:
+            return None
+        if len(targets) > 1:
+            raise ValidationError(
+                "別々の世帯の記録に紐付けています。1つの世帯の記録だけに紐付けてください。"
+            )
+        household = next(person.household for _data, person in rows if person is not None)
+        return link_plan_build(
+            user=self.user,
+            household=household,
+            household_typed=self.household_form.cleaned_data,
+            rows=[
+                ({k: v for k, v in data.items() if k != "resolution"}, person)
+                for data, person in rows
+            ],
+            answers=self.request.POST,
+        )
 
     def _record(self) -> Consultation:
         household = self.household
@@ -173,6 +207,10 @@ class IntakeFlow:
             subject_index = None
         household_data = self.household_form.cleaned_data if household is None else None
         form = self.consultation_form
+        data = form.service_data()
+        plan = self.plan
+        if plan is not None:
+            data["summary"] += plan.summary_addendum()
         return services.consultation_record(
             actor=self.user,
             household=household,
@@ -180,9 +218,11 @@ class IntakeFlow:
             new_members=new_members,
             subject=subject,
             subject_new_index=subject_index,
-            data=form.service_data(),
+            data=data,
             issues=list(form.cleaned_data["issues"]),
             main_issue=form.cleaned_data["main_issue"],
+            household_changes=plan.household_changes() if plan else None,
+            member_changes=plan.member_changes() if plan else (),
         )
 
     def error_items(self) -> list[tuple[str, str, str]]:
@@ -217,6 +257,10 @@ class IntakeFlow:
             "duplicate_prefixes": {d.form.prefix for d in self.duplicates},
             "flow_errors": self.errors,
             "link_prefix": LINK_PREFIX,
+            "plan": self.plan,
+            "keep_existing": KEEP_EXISTING,
+            "keep_typed": KEEP_TYPED,
+            "confirm_field": CONFIRM_FIELD,
             "confirm_new": CONFIRM_NEW,
             "given": Consultation.ConsentState.GIVEN,
         }

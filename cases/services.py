@@ -285,11 +285,16 @@ def consultation_record(
     data: dict[str, Any],
     issues: Sequence[IssueCategory],
     main_issue: IssueCategory,
+    household_changes: dict[str, Any] | None = None,
+    member_changes: Sequence[tuple[Person, dict[str, Any]]] = (),
 ) -> Consultation:
     """相談受付: record a consultation for an existing household or a new one.
 
     The subject (本人) is an existing member (``subject``) or one of ``new_members``
     (``subject_new_index``). The receiving window is always the actor's agency.
+    ``household_changes`` / ``member_changes``: values typed at a 名寄せ that the user
+    chose to keep over the existing record's, written by the update services (and
+    their checks) in the same transaction.
     """
     if not can_record_consultation(actor):
         raise PermissionDenied
@@ -305,6 +310,18 @@ def consultation_record(
         raise ValidationError(
             {"main_issue": "主な相談内容は、選んだ相談内容の中から選んでください。"}
         )
+
+    if household_changes:
+        household_update(
+            actor=actor,
+            household=household,
+            data=household_changes,
+            expected_version=household.version,
+        )
+    for person, changes in member_changes:
+        if person.household_id != household.pk:
+            raise ValidationError("紐付けた方は別の世帯の記録です。")
+        person_update(actor=actor, person=person, data=changes, expected_version=person.version)
 
     created = [_person_new(actor=actor, household=household, data=m) for m in new_members]
     if subject_new_index is not None:

@@ -205,3 +205,50 @@ def test_duplicate_warning_then_register_as_new_person(page, live_server, login_
     expect(page.get_by_text("相談受付を登録しました。")).to_be_visible()
     assert Household.objects.count() == 2
     assert Person.objects.filter(birth_date=birth).count() == 2
+
+
+def test_a_link_keeps_the_address_the_user_chose(page, live_server, login_as, coordinator):
+    """名寄せ as a decision: the page says the intake joins the existing household and
+    asks which address to keep; the one chosen (the new one, typed) is the one saved."""
+    birth = dt.date(1970, 5, 5)
+    existing = make_consultation(
+        actor=coordinator,
+        members=[
+            member_data(family_name_kana="やまだ", given_name_kana="たろう", birth_date=birth)
+        ],
+    )
+    login_as(coordinator)
+    start_new_household_intake(page)
+    page.get_by_role("textbox", name=re.compile(r"^住所")).first.fill("架空市青葉町9-9")
+    fill_member(
+        page,
+        family="山田",
+        given="太郎",
+        family_kana="やまだ",
+        given_kana="たろう",
+        era="昭和",
+        year=45,
+        month=5,
+        day=5,
+    )
+    fill_consultation(page, summary="転居して住所が変わった。")
+    page.get_by_role("button", name="相談受付を登録する").click()
+    page.locator("section.duplicates").get_by_label(
+        re.compile(r"同じ方として紐付ける：山田 太郎")
+    ).check()
+    page.get_by_role("button", name="相談受付を登録する").click()
+
+    plan = page.locator("section.link-plan")
+    expect(plan.get_by_role("heading", name="紐付けの確認")).to_be_visible()
+    expect(plan).to_contain_text("新しい世帯は作りません")
+    address = plan.get_by_role("group", name="世帯の住所")
+    expect(address).to_contain_text("架空市若葉町1-2-3")
+    address.get_by_label(re.compile(r"入力した値にする")).check()
+    plan.get_by_label("上の内容で、既存の記録に紐付けて受け付けます").check()
+    page.get_by_role("button", name="相談受付を登録する").click()
+
+    expect(page.get_by_text("相談受付を登録しました。")).to_be_visible()
+    assert Household.objects.count() == 1
+    existing.household.refresh_from_db()
+    assert existing.household.address == "架空市青葉町9-9"
+    assert Consultation.objects.latest("created_at").household == existing.household

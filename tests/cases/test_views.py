@@ -142,10 +142,22 @@ def test_a_likely_duplicate_must_be_answered_before_saving(login, coordinator):
     assert existing.person.full_name in content
     assert Consultation.objects.count() == 1
 
-    # Linking records the consultation in the existing household, creating nobody.
+    # Linking records the consultation in the existing household, creating nobody —
+    # once the user has seen what will happen and chosen which values to keep.
     data["m-0-resolution"] = f"link:{existing.person.pk}"
     response = client.post(reverse("cases:intake_form"), data)
-    assert response.status_code == 302
+    assert "紐付けの確認" in response.content.decode()
+    assert Consultation.objects.count() == 1
+    data.update(
+        {
+            "link-confirm": str(existing.household_id),
+            "link-h-postal_code": "existing",
+            "link-h-address": "existing",
+            "link-m0-given_name": "existing",
+        }
+    )
+    response = client.post(reverse("cases:intake_form"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
     newest = Consultation.objects.order_by("-created_at").first()
     assert newest.household == existing.household
     assert newest.person == existing.person
