@@ -3,8 +3,10 @@
 import csv
 import json
 
+from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401
@@ -16,7 +18,43 @@ from simple_history.admin import SimpleHistoryAdmin
 from .accounts import account_unlock, mfa_reset
 from .audit import Action, access_event_record
 from .models import AccessEvent, Agency, Area, User
-from .roles import Role
+from .roles import ROLE_LABELS, Role
+
+
+def role_label(group: Group) -> str:
+    """A group is shown by its role's Japanese name, never by its code name."""
+    return ROLE_LABELS.get(group.name, group.name)
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Group) -> str:
+        return role_label(obj)
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    title = "役割"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(role.value, role.label) for role in Role]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    list_display = ["role", "name"]
+    readonly_fields = ["name"]
+
+    @admin.display(description="役割")
+    def role(self, obj: Group) -> str:
+        return role_label(obj)
 
 
 @admin.register(Area)
@@ -33,9 +71,10 @@ class AgencyAdmin(SimpleHistoryAdmin):
 
 @admin.register(User)
 class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
-    list_display = ["username", "last_name", "first_name", "agency", "is_active"]
+    list_display = ["username", "last_name", "first_name", "agency", "roles", "is_active"]
     actions = ["unlock_account", "reset_second_factor"]
-    list_filter = ["agency", "groups", "is_active"]
+    list_filter = ["agency", RoleListFilter, "is_active"]
+    filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (
@@ -62,6 +101,21 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
             },
         ),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs.setdefault("form_class", RoleChoiceField)
+            kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+            kwargs.setdefault("label", "役割")
+            kwargs.setdefault("help_text", "この職員が担う役割（複数可）。")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="役割")
+    def roles(self, obj: User) -> str:
+        return "、".join(role_label(group) for group in obj.groups.all())
 
     @admin.action(description="ロック解除", permissions=["change"])
     def unlock_account(self, request: HttpRequest, queryset) -> None:

@@ -1,5 +1,7 @@
 """The admin role maintains master data in the Django admin; case content is not there."""
 
+import re
+
 import pytest
 from django.contrib import admin
 
@@ -54,3 +56,18 @@ def test_second_factor_devices_are_not_in_the_admin():
 
     assert not admin.site.is_registered(TOTPDevice)
     assert not admin.site.is_registered(StaticDevice)
+
+
+def test_roles_are_shown_by_their_japanese_names_in_the_admin(login, admin_user, coordinator):
+    client = login(admin_user)
+    change = client.get(f"/admin/agencies/user/{coordinator.pk}/change/").content.decode()
+    for role in ("多機関協働の調整役", "支援関係機関の職員", "会議の事務局", "システム管理者"):
+        assert f"{role}</label>" in change
+    assert ">coordinator</label>" not in change and ">agency_staff<" not in change
+    listing = client.get("/admin/agencies/user/").content.decode()
+    assert "?role=coordinator" in listing  # the filter, by its Japanese title
+    assert "多機関協働の調整役" in listing
+    assert ">agency_staff<" not in listing
+    filtered = client.get("/admin/agencies/user/?role=coordinator").content.decode()
+    names = re.findall(r'class="field-username"><a href="[^"]+">([^<]+)</a>', filtered)
+    assert names == [coordinator.username]
