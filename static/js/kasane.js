@@ -49,7 +49,29 @@
     main.click();
   }
 
+  // On a narrow screen tables stack (kasane.css): each cell carries its column title.
+  function labelCells(table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) { return; }
+    var titles = [];
+    Array.prototype.forEach.call(head.cells, function (cell) {
+      for (var i = 0; i < (cell.colSpan || 1); i++) { titles.push(cell.textContent.trim()); }
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (!cell.hasAttribute("data-label") && titles[column]) {
+            cell.setAttribute("data-label", titles[column]);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table").forEach(labelCells);
     document.querySelectorAll("form[data-intake]").forEach(function (form) {
       syncVariant(form);
       var add = form.querySelector("[data-add-member]");
