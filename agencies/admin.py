@@ -2,6 +2,7 @@
 
 import csv
 import json
+import unicodedata
 
 from django import forms
 from django.contrib import admin
@@ -139,13 +140,18 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 # A cell that a spreadsheet would read as a formula (CSV injection) gets a leading
-# apostrophe. Tab and carriage return start formulas in some spreadsheets too.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# apostrophe: 「= + - @」 in either width (Excel reads ＝ as =), also after leading
+# spaces or tabs, and a cell starting with a tab or carriage return.
+FORMULA_STARTS = frozenset("=+-@−")
+_LEADING_BLANKS = " \t\r\n\u3000"
 
 
 def csv_cell(value) -> str:
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    first = unicodedata.normalize("NFKC", text.lstrip(_LEADING_BLANKS)[:1])
+    if text[:1] in ("\t", "\r") or first in FORMULA_STARTS:
+        return f"'{text}"
+    return text
 
 
 @admin.register(AccessEvent)

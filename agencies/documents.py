@@ -17,6 +17,13 @@ DOCUMENT_SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg",
     b"\x89PNG\r\n\x1a\n": "image/png",
 }
+# A stored document's extension follows its detected type, never the name the
+# browser sent (「evil.html」 with a PDF header is stored and served as .pdf).
+DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def document_extension(content_type: str) -> str:
+    return DOCUMENT_EXTENSIONS.get(content_type, "bin")
 
 
 class PrivateStorage(FileSystemStorage):
@@ -57,7 +64,7 @@ def scanned_document_type(document: UploadedFile, *, what: str) -> str:
 
 def private_document_response(field_file, *, content_type: str, filename: str) -> FileResponse:
     """A stored document as a download (never shown inline), under a readable name."""
-    suffix = field_file.name.rsplit(".", 1)[-1]
+    suffix = document_extension(content_type)
     response = FileResponse(
         field_file.open("rb"),
         content_type=content_type or "application/octet-stream",

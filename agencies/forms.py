@@ -16,5 +16,6 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(
         label="パスワード",
         strip=False,
+        max_length=256,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

@@ -121,7 +121,7 @@ class PersonForm(forms.ModelForm):
 class MemberForm(PersonForm):
     """A row of new members at intake, with the user's answer to a duplicate warning."""
 
-    resolution = forms.CharField(required=False, widget=forms.HiddenInput)
+    resolution = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
 
     class Meta(PersonForm.Meta):
         fields = [f for f in PersonForm.Meta.fields if f != "notes"]

@@ -71,7 +71,7 @@ class Household(VersionedModel):
     postal_code = models.CharField("郵便番号", max_length=8, blank=True)
     address = models.CharField("住所", max_length=200, blank=True)
     phone = models.CharField("電話（自宅）", max_length=30, blank=True)
-    notes = models.TextField("世帯の備考", blank=True)
+    notes = models.TextField("世帯の備考", max_length=2000, blank=True)
     # The 五十音 sort key and display name come from the household's first member (本人).
     display_name = models.CharField("世帯名", max_length=100, editable=False)
     kana_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -130,7 +130,7 @@ class Person(VersionedModel):
     address = models.CharField(
         "住所（世帯と異なる場合）", max_length=200, blank=True, help_text="施設入所中など"
     )
-    notes = models.TextField("備考", blank=True)
+    notes = models.TextField("備考", max_length=2000, blank=True)
     kana_key = models.CharField(max_length=200, editable=False, db_index=True)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
     phone_key = models.CharField(max_length=30, editable=False, db_index=True)
@@ -229,16 +229,16 @@ class Consultation(VersionedModel):
         on_delete=models.PROTECT,
         related_name="main_in_consultations",
     )
-    summary = models.TextField("主訴（相談したいこと）")
-    wishes = models.TextField("支援への希望", blank=True)
+    summary = models.TextField("主訴（相談したいこと）", max_length=4000)
+    wishes = models.TextField("支援への希望", max_length=2000, blank=True)
     consent_state = models.CharField(
         "本人同意（関係機関との情報共有）", max_length=20, choices=ConsentState.choices
     )
     consent_explained_on = models.DateField("個人情報の取扱いを説明した日", null=True, blank=True)
     consent_explained_by = models.CharField("説明した職員", max_length=100, blank=True)
-    consent_note = models.TextField("同意に関する記録", blank=True)
+    consent_note = models.TextField("同意に関する記録", max_length=1000, blank=True)
     outcome = models.CharField("対応結果", max_length=30, choices=Outcome.choices)
-    outcome_note = models.TextField("つなぎ先・対応の記録", blank=True)
+    outcome_note = models.TextField("つなぎ先・対応の記録", max_length=2000, blank=True)
     case = models.ForeignKey(
         "Case",
         verbose_name="ケース",

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from agencies.documents import PrivateStorage
+from agencies.documents import PrivateStorage, document_extension
 from core.japanese import format_wareki
 
 
@@ -20,7 +20,8 @@ def private_storage() -> PrivateStorage:
 
 
 def _document_path(instance: Consent, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    """The client's file name is ignored: the extension is that of the detected type."""
+    suffix = document_extension(instance.document_content_type)
     return f"{instance.person_id}/{uuid.uuid4().hex}.{suffix}"
 
 

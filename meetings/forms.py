@@ -285,6 +285,7 @@ class DecisionForm(forms.Form):
 class RegionalIssueForm(forms.Form):
     content = forms.CharField(
         label="地域課題",
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="個別のケースから見えた、地域に足りない社会資源や仕組み。個人が特定される内容は書かないでください。",
     )

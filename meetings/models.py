@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from agencies.documents import PrivateStorage
+from agencies.documents import PrivateStorage, document_extension
 from core.japanese import format_wareki
 
 
@@ -26,7 +26,8 @@ def private_storage() -> PrivateStorage:
 
 
 def _pledge_document_path(instance: ConfidentialityPledge, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    """The client's file name is ignored: the extension is that of the detected type."""
+    suffix = document_extension(instance.document_content_type)
     return f"{instance.member.body_id}/{uuid.uuid4().hex}.{suffix}"
 
 
@@ -397,7 +398,7 @@ class AgendaItem(models.Model):
     gate_blocked = models.BooleanField("同意の確認ができない", default=False)
     gate_reasons = models.JSONField("確認できない理由", default=list, blank=True)
     gate_checked_at = models.DateTimeField("確認日時", null=True, blank=True)
-    minutes = models.TextField("議事録", blank=True)
+    minutes = models.TextField("議事録", max_length=10000, blank=True)
     ends_handling = models.BooleanField(
         "この会議で支援会議での取扱いを終える",
         default=False,
@@ -488,7 +489,7 @@ class RegionalIssue(models.Model):
     meeting = models.ForeignKey(
         Meeting, verbose_name="会議", on_delete=models.PROTECT, related_name="regional_issues"
     )
-    content = models.TextField("地域課題")
+    content = models.TextField("地域課題", max_length=1000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="記録した職員",

@@ -170,3 +170,20 @@ def test_the_csv_export_has_a_bom_and_neutralises_formulas(login, admin_user, co
         "agencies.accessevent",
         {"rows": 5},
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['＝HYPERLINK("x")', "＋1", "－1", "＠cmd", "  =1+1", "\t=1", "\u3000＝1", "\r=1", "−1"],
+)
+def test_csv_neutralises_full_width_formulas_and_formulas_after_blanks(value):
+    from agencies.admin import csv_cell
+
+    assert csv_cell(value) == f"'{value}"
+
+
+@pytest.mark.parametrize("value", ["R7-0001", "山田 太郎", "", "1-2-3 架空市", "メール@example"])
+def test_csv_leaves_ordinary_values_alone(value):
+    from agencies.admin import csv_cell
+
+    assert csv_cell(value) == value

@@ -424,3 +424,25 @@ def test_the_intakes_consent_reaches_the_consent_form_prefilled_and_returns_to_t
         },
     )
     assert again.status_code == 302 and not again["Location"].startswith("https://example.com")
+
+
+def test_upload_extension_comes_from_the_detected_type_not_the_client_name(
+    login, case, coordinator, assigned_agency, settings, tmp_path
+):
+    """「evil.html」 with a PDF header is stored and served as .pdf, never as .html."""
+    settings.KASANE_PRIVATE_ROOT = tmp_path
+    person = case.subjects.get()
+    consent = services.consent_record(
+        actor=coordinator,
+        person=person,
+        data=consent_data(obtained_on=TODAY),
+        agencies=[assigned_agency],
+        document=SimpleUploadedFile("evil.html", b"%PDF-1.7\n<script>alert(1)</script>"),
+    )
+    assert consent.document.name.endswith(".pdf")
+    assert not any(path.suffix == ".html" for path in tmp_path.rglob("*"))
+    url = reverse("consent:consent_document", args=[case.household_id, person.pk, consent.pk])
+    response = login(coordinator).get(url)
+    assert response["Content-Type"] == "application/pdf"
+    assert ".pdf" in response["Content-Disposition"]
+    assert ".html" not in response["Content-Disposition"]

@@ -1,4 +1,4 @@
-"""Every date field of every form, found by walking the apps' forms modules: one widget
+"""Every input of every form, found by walking the apps' forms modules. Dates: one widget
 (元号 + 年/月/日), and no input — extreme, impossible, garbage — raises anything but a
 Japanese ValidationError (property-based, with hypothesis)."""
 
@@ -182,3 +182,23 @@ def test_a_posted_date_never_answers_5xx(login, secretariat, era, year, month, d
         page = response.content.decode()
         error = re.search(r'id="id_date_error"><p class="error-text">(.*?)</p>', page, re.S)
         assert error and JAPANESE.search(error.group(1)), page[:3000]
+
+
+def test_every_free_text_field_of_kasane_has_a_limit():
+    """No text box takes a book: every CharField of Kasane's own forms has a maximum
+    (the message names it, in Japanese — Django's ja locale)."""
+    unlimited = []
+    for config in apps.get_app_configs():
+        if "site-packages" in config.path:
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
+                continue
+            for name, field in getattr(cls, "base_fields", {}).items():
+                if type(field) in (forms.CharField,) and not field.max_length:
+                    unlimited.append(f"{cls_name}.{name}")
+    assert unlimited == []
