@@ -159,3 +159,20 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class FormSubmission(models.Model):
+    """One use of a create form's one-time token. A second submit of the same form
+    (a double click, a reload after the POST) finds this row and creates nothing."""
+
+    token = models.UUIDField("フォームの識別子", primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField("送信日時", auto_now_add=True)
+    result_url = models.CharField("登録した内容の画面", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "フォームの送信"
+        verbose_name_plural = "フォームの送信"
+
+    def __str__(self) -> str:
+        return str(self.token)

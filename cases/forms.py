@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.roles import Role
+from agencies.submissions import SubmitOnceField
 from core.japanese import end_of_day_tokyo, format_wareki
 
 from .fields import JapaneseDateField, combine_tokyo, years_from_today
@@ -159,6 +160,7 @@ MemberFormSet = forms.formset_factory(
 
 
 class ConsultationForm(forms.ModelForm):
+    form_token = SubmitOnceField()
     received_date = JapaneseDateField(
         label="受付日", allow_future=False, earliest=years_from_today(-10)
     )

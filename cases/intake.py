@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+
+from agencies.submissions import require_unused, submit_once
 
 from . import selectors, services
 from .forms import NEW_SUBJECT, ConsultationForm, HouseholdForm, MemberFormSet, SubjectForm
@@ -112,6 +115,8 @@ class IntakeFlow:
         valid = all(f.is_valid() for f in self._forms()) & self.members.is_valid()
         if not valid:
             return None
+        token = self.consultation_form.cleaned_data["form_token"]
+        require_unused(user=self.user, token=token)
         if self._find_duplicates():
             self.errors.append(
                 "似た記録が見つかりました。下の「重複の確認」で、同じ人か別の人かを選んでから"
@@ -126,7 +131,14 @@ class IntakeFlow:
                     "異なる値はどちらを残すかを選んでから、もう一度登録してください。"
                 )
                 return None
-            return self._record()
+            return submit_once(
+                user=self.user,
+                token=token,
+                create=self._record,
+                url_of=lambda consultation: reverse(
+                    "cases:consultation_detail", args=[consultation.pk]
+                ),
+            )
         except PermissionDenied:
             # Adding members to a household whose open case the window does not manage
             # is the coordinators' decision; keep everything typed and say so.

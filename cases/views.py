@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
+from agencies.submissions import AlreadySubmitted, already_submitted_response
 
 from . import intake, selectors, services
 from .forms import (
@@ -403,7 +404,11 @@ def intake_form(request: HttpRequest) -> HttpResponse:
         household = selectors.household_get_for_user(user=request.user, pk=request.GET["household"])
     flow = intake.IntakeFlow(request, household=household)
     if request.method == "POST":
-        consultation = flow.submit()
+        try:
+            consultation = flow.submit()
+        except AlreadySubmitted as done:
+            fallback = reverse("cases:intake_start")
+            return already_submitted_response(request, done, fallback=fallback)
         if consultation is not None:
             messages.success(request, "相談受付を登録しました。")
             return redirect("cases:consultation_detail", pk=consultation.pk)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency
+from agencies.submissions import SubmitOnceField
 from cases.fields import JapaneseDateField
 
 from .models import Consent
@@ -24,6 +25,7 @@ class ConsentForm(forms.ModelForm):
     valid_until = JapaneseDateField(
         label="有効期限", required=False, help_text="この日まで有効です。空欄なら撤回まで有効です。"
     )
+    form_token = SubmitOnceField()
     document = forms.FileField(
         label="同意書（PDF・JPEG・PNG、10MBまで）",
         required=False,

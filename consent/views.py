@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agencies.audit import Action, access_event_record
 from agencies.documents import private_document_response
 from agencies.roles import Role
+from agencies.submissions import AlreadySubmitted, already_submitted_response, submit_once
 from cases import selectors as case_selectors
 from cases.forms import add_service_errors
 from cases.permissions import Need, person_consent_needs_met
@@ -60,26 +61,31 @@ def consent_new(request: HttpRequest, household_pk, person_pk) -> HttpResponse:
         # the staff change it; purposes and scope are the person's to choose now.
         initial = {"obtained_on": intake.consent_explained_on, "given_by": "self"}
     form = ConsentForm(request.POST or None, request.FILES or None, initial=initial, person=person)
+    back = _back(request) or reverse(
+        "consent:person_consents",
+        kwargs={"household_pk": household.pk, "person_pk": person.pk},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_record(
-                actor=request.user,
-                person=person,
-                data=form.service_data(),
-                agencies=list(form.cleaned_data["agencies"]),
-                document=form.cleaned_data.get("document"),
+            submit_once(
+                user=request.user,
+                token=form.cleaned_data["form_token"],
+                create=lambda: services.consent_record(
+                    actor=request.user,
+                    person=person,
+                    data=form.service_data(),
+                    agencies=list(form.cleaned_data["agencies"]),
+                    document=form.cleaned_data.get("document"),
+                ),
+                url_of=lambda _consent: back,
             )
+        except AlreadySubmitted as done:
+            return already_submitted_response(request, done, fallback=back)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"{person.full_name}さんの同意を記録しました。")
-            return redirect(
-                _back(request)
-                or reverse(
-                    "consent:person_consents",
-                    kwargs={"household_pk": household.pk, "person_pk": person.pk},
-                )
-            )
+            return redirect(back)
     return render(
         request,
         "consent/consent_form.html",

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency, User
+from agencies.submissions import SubmitOnceField
 from cases.fields import JapaneseDateField, years_from_today
 from core.japanese import format_wareki
 
@@ -81,6 +82,7 @@ class MemberForm(forms.Form):
 
 
 class PledgeForm(forms.Form):
+    form_token = SubmitOnceField()
     signed_on = JapaneseDateField(label="署名日", allow_future=False)
     valid_until = JapaneseDateField(
         label="有効期限", required=False, help_text="この日まで有効です。例: 年度末（3月31日）"
@@ -109,6 +111,7 @@ class ReasonForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
+    form_token = SubmitOnceField()
     bodies = forms.ModelMultipleChoiceField(
         label="会議体",
         queryset=MeetingBody.objects.filter(is_active=True),
@@ -143,13 +146,15 @@ class MeetingForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
+        if not self.instance._state.adding:
+            del self.fields["form_token"]  # changing a meeting is no create
 
     def clean(self):
         data = super().clean()
         day = data.get("date")
         # A past date is a meeting already held, and only on purpose; keeping the
         # date a meeting already had needs no confirmation.
-        unchanged = self.instance.pk is not None and day == self.instance.date
+        unchanged = not self.instance._state.adding and day == self.instance.date
         past = day is not None and day < timezone.localdate() and not unchanged
         if past and not data.get("held_confirmed"):
             self.add_error(
@@ -217,6 +222,8 @@ class AttendeeAdHocForm(forms.Form):
 
 class ProposalForm(forms.Form):
     """議題の申出: which body, for what, and what the proposer wants discussed."""
+
+    form_token = SubmitOnceField()
 
     body = forms.ModelChoiceField(
         label="申し出る会議体",

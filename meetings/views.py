@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agencies.audit import Action, access_event_record
 from agencies.documents import private_document_response
+from agencies.submissions import AlreadySubmitted, already_submitted_response, submit_once
 from cases import selectors as case_selectors
 from cases.permissions import may_propose
 
@@ -93,10 +94,19 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_create(
-                actor=request.user,
-                bodies=list(form.cleaned_data["bodies"]),
-                data=form.service_data(),
+            meeting = submit_once(
+                user=request.user,
+                token=form.cleaned_data["form_token"],
+                create=lambda: services.meeting_create(
+                    actor=request.user,
+                    bodies=list(form.cleaned_data["bodies"]),
+                    data=form.service_data(),
+                ),
+                url_of=lambda m: reverse("meetings:meeting_attendees", args=[m.pk]),
+            )
+        except AlreadySubmitted as done:
+            return already_submitted_response(
+                request, done, fallback=reverse("meetings:meeting_list")
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -487,8 +497,17 @@ def pledge_new(request: HttpRequest, pk, member_pk) -> HttpResponse:
     member = selectors.member_get_for_user(user=request.user, body=body, pk=member_pk)
     form = PledgeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "form_token"}
+        back = reverse("meetings:body_detail", args=[body.pk])
         try:
-            services.pledge_record(actor=request.user, member=member, **form.cleaned_data)
+            submit_once(
+                user=request.user,
+                token=form.cleaned_data["form_token"],
+                create=lambda: services.pledge_record(actor=request.user, member=member, **data),
+                url_of=lambda _pledge: back,
+            )
+        except AlreadySubmitted as done:
+            return already_submitted_response(request, done, fallback=back)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -561,8 +580,19 @@ def proposal_new(request: HttpRequest, household_pk) -> HttpResponse:
         raise PermissionDenied
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "form_token"}
+        back = reverse("meetings:proposal_list")
         try:
-            services.proposal_submit(actor=request.user, household=household, **form.cleaned_data)
+            submit_once(
+                user=request.user,
+                token=form.cleaned_data["form_token"],
+                create=lambda: services.proposal_submit(
+                    actor=request.user, household=household, **data
+                ),
+                url_of=lambda _proposal: back,
+            )
+        except AlreadySubmitted as done:
+            return already_submitted_response(request, done, fallback=back)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

@@ -4,6 +4,7 @@ production, so history rows and timeline events exist in tests too."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import factory
 from django.contrib.auth.models import Group
@@ -182,3 +183,8 @@ def date_post(name: str, day: dt.date | None, *, era: str = "西暦") -> dict[st
         f"{name}_2": str(day.month),
         f"{name}_3": str(day.day),
     }
+
+
+def once() -> dict[str, str]:
+    """The one-time token of a create form, as the page hands it out."""
+    return {"form_token": str(uuid.uuid4())}

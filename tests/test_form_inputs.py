@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from cases.fields import ERA_CHOICES, JapaneseDateField, _bound, parse_year
 from meetings.models import MeetingBody
+from tests.factories import once
 from tests.meetings.helpers import make_body
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -175,6 +176,7 @@ def test_a_posted_date_never_answers_5xx(login, secretariat, era, year, month, d
             "kind": "regular",
             "place": "",
             "held_confirmed": "on",
+            **once(),
         },
     )
     assert response.status_code in (200, 302)

@@ -35,6 +35,7 @@ from tests.factories import (
     make_consent,
     make_consultation,
     member_data,
+    once,
     open_case,
     user_with_role,
     verify_client,
@@ -417,6 +418,7 @@ def _build_world() -> dict[str, Any]:
         },
         "consent:consent_new": {
             "given_by": "self",
+            **once(),
             "proxy_name": "",
             "agencies": [nobody.pk],
             "purposes": ["sharing"],
@@ -511,7 +513,9 @@ def test_write_matrix(cell, url_name, persona):
     # the client gets its original session cookie back.
     client.cookies = copy.deepcopy(cell["cookies"][persona])
     before, denied_before = fingerprint(), denied_count()
-    response = client.post(url, cell["data"].get(url_name, {}))
+    # Every request is a fresh page: a create form's one-time token is new each time.
+    data = {**cell["data"].get(url_name, {}), **once(), "c-form_token": once()["form_token"]}
+    response = client.post(url, data)
     status = response.status_code
     if want == OK:
         assert status == spec.ok_status, f"{persona} POST {url}: {status}"

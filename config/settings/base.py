@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.tasks.upcoming_meetings_recheck_task",
         "schedule": 60 * 60,
     },
+    "form-submissions-purge": {
+        "task": "agencies.tasks.form_submissions_purge_task",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # Accounts (OWASP ASVS 5.0 level 2; DESIGN.md "Security and privacy").

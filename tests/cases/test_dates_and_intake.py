@@ -13,7 +13,7 @@ from django.utils import timezone
 from cases.models import Consultation
 from core.japanese import end_of_day_tokyo
 from tests.cases.test_views import intake_post
-from tests.factories import date_post
+from tests.factories import date_post, once
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,7 @@ def test_a_validity_until_9999_answers_a_message_not_a_500(login, case, coordina
         url,
         {
             "given_by": "self",
+            **once(),
             "agencies": [coordinator.agency_id],
             "purposes": ["sharing"],
             "method": "written",
@@ -148,6 +149,7 @@ def _self_consent(person, coordinator, **extra):
     today = timezone.localdate()
     return {
         "given_by": "self",
+        **once(),
         "agencies": [coordinator.agency_id],
         "purposes": ["sharing"],
         "method": "oral",

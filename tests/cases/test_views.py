@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Consultation, Household, Person
-from tests.factories import date_post, issue, make_consultation, member_data
+from tests.factories import date_post, issue, make_consultation, member_data, once
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,7 @@ SUZUKI = member_data(family_name="鈴木", family_name_kana="すずき", given_n
 def intake_post(**overrides) -> dict:
     today = timezone.localdate()
     data = {
+        "c-form_token": once()["form_token"],
         "c-consent_state": "given",
         **date_post("c-consent_explained_on", today),
         "c-consent_explained_by": "相川",
@@ -416,3 +417,15 @@ def test_the_error_summary_links_to_member_row_errors(login, coordinator):
     assert "入力内容を確認してください" in content
     assert 'href="#id_m-0-family_name_kana_error"' in content
     assert "世帯員1のせい（ふりがな）" in content
+
+
+def test_submitting_an_intake_twice_records_one_consultation(login, coordinator):
+    client = login(coordinator)
+    data = intake_post()
+    first = client.post(reverse("cases:intake_form"), data)
+    second = client.post(reverse("cases:intake_form"), data)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Consultation.objects.count() == 1
+    assert Person.objects.count() == 1
+    assert "この内容はすでに登録されています" in client.get(second["Location"]).content.decode()

@@ -2,6 +2,7 @@
 withdrawal closes (gate 4); and the consent check of gate 1."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from cases.models import CaseAccess, CaseEvent
 from consent import services
 from consent.models import Consent
 from consent.selectors import meeting_consent_problems, person_consent_state
-from tests.factories import consent_data, date_post, make_consent, member_data
+from tests.factories import consent_data, date_post, make_consent, member_data, once
 
 pytestmark = pytest.mark.django_db
 
@@ -313,6 +314,7 @@ def test_recording_and_withdrawing_in_the_browser_forms(login, case, coordinator
         url,
         {
             "given_by": "self",
+            **once(),
             "purposes": ["sharing", "meeting"],
             "agencies": [assigned_agency.pk],
             "method": "written",
@@ -404,6 +406,7 @@ def test_the_intakes_consent_reaches_the_consent_form_prefilled_and_returns_to_t
         f"{form_url}?consultation={consultation.pk}&next={case_url}",
         {
             "given_by": "self",
+            **once(),
             "agencies": [coordinator.agency_id],
             "purposes": ["sharing"],
             "method": "written",
@@ -417,6 +420,7 @@ def test_the_intakes_consent_reaches_the_consent_form_prefilled_and_returns_to_t
         f"{form_url}?next=https://example.com/",
         {
             "given_by": "self",
+            **once(),
             "agencies": [coordinator.agency_id],
             "purposes": ["meeting"],
             "method": "written",
@@ -446,3 +450,48 @@ def test_upload_extension_comes_from_the_detected_type_not_the_client_name(
     assert response["Content-Type"] == "application/pdf"
     assert ".pdf" in response["Content-Disposition"]
     assert ".html" not in response["Content-Disposition"]
+
+
+def test_submitting_a_consent_twice_makes_one_consent(login, case, coordinator, assigned_agency):
+    person = case.subjects.get()
+    url = reverse("consent:consent_new", args=[case.household_id, person.pk])
+    client = login(coordinator)
+    form = client.get(url).content.decode()
+    token = re.search(r'name="form_token" value="([0-9a-f-]{36})"', form).group(1)
+    post = {
+        "given_by": "self",
+        "form_token": token,
+        "agencies": [assigned_agency.pk],
+        "purposes": ["sharing"],
+        "method": "written",
+        **date_post("obtained_on", TODAY),
+    }
+    # A first try the service refuses (oral without a witness) leaves the token unused.
+    refused = client.post(url, {**post, "method": "oral"})
+    assert refused.status_code == 200
+    first = client.post(url, post)
+    second = client.post(url, post)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert person.consents.count() == 1
+    followed = client.get(second["Location"]).content.decode()
+    assert "この内容はすでに登録されています" in followed
+
+
+def test_a_consent_post_without_its_token_asks_to_reopen_the_page(
+    login, case, coordinator, assigned_agency
+):
+    person = case.subjects.get()
+    url = reverse("consent:consent_new", args=[case.household_id, person.pk])
+    response = login(coordinator).post(
+        url,
+        {
+            "given_by": "self",
+            "agencies": [assigned_agency.pk],
+            "purposes": ["sharing"],
+            "method": "written",
+            **date_post("obtained_on", TODAY),
+        },
+    )
+    assert "画面が古くなっています" in response.content.decode()
+    assert not person.consents.exists()

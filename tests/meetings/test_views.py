@@ -19,7 +19,7 @@ from meetings.models import (
     Meeting,
     MeetingBody,
 )
-from tests.factories import date_post, verify_client
+from tests.factories import date_post, once, verify_client
 from tests.meetings.helpers import (
     add_item,
     attend,
@@ -60,6 +60,7 @@ def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
     response = client.post(
         reverse("meetings:meeting_new"),
         {
+            **once(),
             "bodies": [body.pk],
             **date_post("date", TODAY),
             "start_time": "14:00",
@@ -82,7 +83,7 @@ def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
     verify_client(proposer, coordinator)
     proposed = proposer.post(
         reverse("meetings:proposal_new", args=[case.household_id]),
-        {"body": body.pk, "purpose": "plan", "reason": "プランが適切か協議したい"},
+        {"body": body.pk, "purpose": "plan", "reason": "プランが適切か協議したい", **once()},
     )
     assert proposed.status_code == 302
     proposal = AgendaProposal.objects.get()
@@ -133,6 +134,7 @@ def test_pledges_in_the_browser_with_the_document_served_checked_and_logged(
     response = client.post(
         reverse("meetings:pledge_new", args=[support_body.pk, member.pk]),
         {
+            **once(),
             **date_post("signed_on", TODAY),
             **date_post("valid_until", TODAY),
             "document": SimpleUploadedFile("seiyaku.png", b"\x89PNG\r\n\x1a\nxxxx"),
@@ -237,7 +239,7 @@ def test_a_household_of_concern_goes_on_from_its_proposal(
     meeting = make_meeting(secretariat, [support_body])
     response = login(staff_assigned).post(
         reverse("meetings:proposal_new", args=[consultation.household_id]),
-        {"body": support_body.pk, "purpose": "sharing", "reason": "近所から心配の声"},
+        {"body": support_body.pk, "purpose": "sharing", "reason": "近所から心配の声", **once()},
     )
     assert response.status_code == 302
     proposal = AgendaProposal.objects.get()
@@ -330,7 +332,7 @@ def test_a_body_name_is_never_doubled(login, secretariat, support_body):
 def test_a_past_meeting_date_needs_the_confirmation_that_it_was_held(login, secretariat):
     body = make_body(secretariat)
     client = login(secretariat)
-    post = {"bodies": [body.pk], "kind": "regular", "place": ""}
+    post = {"bodies": [body.pk], "kind": "regular", "place": "", **once()}
     yesterday = TODAY - dt.timedelta(days=1)
     refused = client.post(reverse("meetings:meeting_new"), {**post, **date_post("date", yesterday)})
     assert refused.status_code == 200
@@ -353,3 +355,15 @@ def test_a_past_meeting_date_needs_the_confirmation_that_it_was_held(login, secr
     assert kept.status_code == 302
     meeting.refresh_from_db()
     assert meeting.place == "第2会議室"
+
+
+def test_submitting_a_meeting_twice_schedules_one_meeting(login, secretariat):
+    body = make_body(secretariat)
+    client = login(secretariat)
+    post = {"bodies": [body.pk], "kind": "regular", "place": "", **once()}
+    post.update(date_post("date", TODAY + dt.timedelta(days=7)))
+    first = client.post(reverse("meetings:meeting_new"), post)
+    second = client.post(reverse("meetings:meeting_new"), post)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Meeting.objects.count() == 1
