@@ -35,6 +35,7 @@ def pages(case, coordinator, secretariat, assigned_agency):
         "household": f"/households/{case.household_id}/",
         "meeting": f"/meetings/{meeting.pk}/",
         "cases": "/cases/",
+        "consent": f"/households/{case.household_id}/members/{person.pk}/consents/new/",
     }
 
 
