@@ -6,6 +6,7 @@ personal data happens without its record.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,35 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def access_label(obj: models.Model) -> str:
+    """What the log calls an object: its kind, and a case number where there is one —
+    never a name (the administrator, who reads this log, must learn no case content)."""
+    kind = str(obj._meta.verbose_name)
+    number = getattr(obj, "number", "")
+    if not number:
+        try:
+            number = getattr(getattr(obj, "case", None), "number", "") or ""
+        except obj.__class__.DoesNotExist:  # a relation not set
+            number = ""
+    if isinstance(number, str) and number:
+        return f"{kind} {number}"
+    return f"{kind}（ID {str(obj.pk)[:8]}）"
+
+
+_ID_VALUE = re.compile(r"^(?:[0-9a-fA-F-]{32,36}|\d{1,10})$")
+
+
+def logged_path(request: HttpRequest) -> str:
+    """The path and its query, where a value that is not an id (a search's words, a
+    person's name) is replaced by 「…」: ids stay, for tracing who reached what."""
+    pairs = [
+        f"{key}={value if _ID_VALUE.match(value) else '…'}"
+        for key, values in request.GET.lists()
+        for value in values
+    ]
+    return request.path[:400] + (f"?{'&'.join(pairs)}" if pairs else "")
+
+
 def access_event_record(
     *,
     action: str,
@@ -46,7 +76,7 @@ def access_event_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-        object_label = object_label or str(obj)[:200]
+        object_label = object_label or access_label(obj)
     return AccessEvent.objects.create(
         at=timezone.now(),
         user=user,
@@ -56,7 +86,7 @@ def access_event_record(
         object_type=object_type,
         object_id=object_id,
         object_label=object_label,
-        path=request.get_full_path()[:500] if request is not None else "",
+        path=logged_path(request)[:500] if request is not None else "",
         method=request.method if request is not None else "",
         status_code=status_code,
         ip_address=client_ip(request),

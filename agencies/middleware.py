@@ -31,37 +31,50 @@ class AllowListLoginRequiredMiddleware(LoginRequiredMiddleware):
 
 
 class CaseDataDeniedLogMiddleware:
-    """Every refused attempt at case data (404 or 403 raised under the case URLs) is
-    written to the access log — the view ids of another agency's case included."""
+    """Every refused attempt by a logged-in user is written to the access log, for
+    every URL and method: a 404 or 403 raised by a view (the ids of another agency's
+    case included), a 403 answered, and a method the URL does not take (405)."""
 
-    CASE_NAMESPACES = frozenset({"cases", "consent", "meetings"})
+    ANSWERED_REFUSALS = frozenset({403, 405})
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        request._kasane_denied_logged = False
+        response = self.get_response(request)
+        if (
+            response.status_code in self.ANSWERED_REFUSALS
+            and not request._kasane_denied_logged
+            and _is_authenticated(request)
+        ):
+            self._record(request, status_code=response.status_code)
+        return response
+
+    def _record(self, request, *, status_code: int) -> None:
+        from .audit import Action, access_event_record
+
+        match = request.resolver_match
+        kwargs = match.kwargs if match is not None else {}
+        access_event_record(
+            action=Action.DENIED,
+            request=request,
+            object_type=match.view_name if match is not None else "",
+            object_id=str(next(iter(kwargs.values()), ""))[:64],
+            status_code=status_code,
+            kwargs={k: str(v) for k, v in kwargs.items()},
+        )
+        request._kasane_denied_logged = True
 
     def process_exception(self, request, exception):
         from django.core.exceptions import PermissionDenied
         from django.http import Http404
 
-        from .audit import Action, access_event_record
-
         if not isinstance(exception, Http404 | PermissionDenied):
             return None
-        match = request.resolver_match
-        if match is None or match.namespace not in self.CASE_NAMESPACES:
+        if request.resolver_match is None or not _is_authenticated(request):
             return None
-        access_event_record(
-            action=Action.DENIED,
-            request=request,
-            object_type=match.view_name,
-            object_id=str(next(iter(match.kwargs.values()), ""))[:64],
-            status_code=404 if isinstance(exception, Http404) else 403,
-            kwargs={k: str(v) for k, v in match.kwargs.items()},
-            query=request.GET.urlencode()[:200],
-        )
+        self._record(request, status_code=404 if isinstance(exception, Http404) else 403)
         return None
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 
+from agencies.audit import Action, access_event_record
 from agencies.submissions import require_unused, submit_once
 
 from . import selectors, services
@@ -90,6 +91,16 @@ class IntakeFlow:
                 address=data.get("address") or address,
                 exclude_household=self.household,
             )
+            for match in matches:
+                if match.hidden:
+                    # The user learned that a record they may not see exists: logged.
+                    access_event_record(
+                        action=Action.EXISTENCE_NOTICE,
+                        request=self.request,
+                        object_type="cases.person",
+                        object_id=str(match.hidden_person_id),
+                        object_label="世帯員（名寄せの一致）",
+                    )
             if matches:
                 self.duplicates.append(RowDuplicates(form=form, matches=matches))
                 if not data.get("resolution"):

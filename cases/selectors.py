@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as Case_
@@ -261,6 +262,8 @@ class DuplicateMatch:
 
     person: Person | None
     reasons: list[str] = field(default_factory=list)
+    # For the access log only (who learned that a record exists), never for the page.
+    hidden_person_id: Any = None
 
     @property
     def hidden(self) -> bool:
@@ -331,7 +334,7 @@ def person_duplicates(
         elif not hidden_seen:
             # One anonymous notice is enough, and says nothing about how it matched.
             hidden_seen = True
-            matches.append(DuplicateMatch(person=None))
+            matches.append(DuplicateMatch(person=None, hidden_person_id=candidate.pk))
     return matches
 
 
