@@ -133,7 +133,8 @@ def versioned_update(
     if not changed:
         return []
     current.version += 1
-    model_save(current, actor=actor, reason=reason, fields=[*changed, "version", "updated_at"])
+    stamps = [f.name for f in model._meta.concrete_fields if f.name == "updated_at"]
+    model_save(current, actor=actor, reason=reason, fields=[*changed, "version", *stamps])
     instance.__dict__.update(current.__dict__)
     fields = [model._meta.get_field(name) for name in changed]
     return [str(field.verbose_name) for field in fields if field.editable]

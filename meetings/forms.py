@@ -6,6 +6,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from agencies.submissions import SubmitOnceField
 from cases.fields import JapaneseDateField, years_from_today
+from cases.forms import VersionField
 from core.japanese import format_wareki
 
 from .models import AgendaItem, BodyMember, Meeting, MeetingBody
@@ -255,6 +256,8 @@ class ProposalAcceptForm(forms.Form):
 
 
 class MinutesForm(forms.ModelForm):
+    version = VersionField()
+
     class Meta:
         model = AgendaItem
         fields = ["minutes", "ends_handling"]
@@ -264,6 +267,7 @@ class MinutesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Kept in the browser while typing, so a session timeout loses nothing.
         self.fields["minutes"].widget.attrs["data-draft"] = f"minutes-{self.instance.pk}"
+        self.fields["version"].initial = self.instance.version
         if not allow_end:
             del self.fields["ends_handling"]
 

@@ -398,6 +398,7 @@ class AgendaItem(models.Model):
     gate_blocked = models.BooleanField("同意の確認ができない", default=False)
     gate_reasons = models.JSONField("確認できない理由", default=list, blank=True)
     gate_checked_at = models.DateTimeField("確認日時", null=True, blank=True)
+    version = models.PositiveIntegerField("版", default=1, editable=False)
     minutes = models.TextField("議事録", max_length=10000, blank=True)
     ends_handling = models.BooleanField(
         "この会議で支援会議での取扱いを終える",

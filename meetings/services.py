@@ -34,6 +34,7 @@ from agencies.models import Agency, User
 from cases import events
 from cases.models import Case, CaseAccess, Household
 from cases.permissions import Need, case_needs, may_propose, works_cases
+from cases.services import versioned_update
 from core.japanese import end_of_day_tokyo, format_wareki
 from core.saving import model_save
 
@@ -666,8 +667,15 @@ def _require_item_handling(*, actor: User, item: AgendaItem) -> None:
 
 @transaction.atomic
 def item_minutes_record(
-    *, actor: User, item: AgendaItem, minutes: str, ends_handling: bool = False
+    *,
+    actor: User,
+    item: AgendaItem,
+    minutes: str,
+    expected_version: int,
+    ends_handling: bool = False,
 ) -> AgendaItem:
+    """議事録: saved only over the version the secretary started from — two secretaries
+    typing the same minutes never overwrite each other silently (EditConflict)."""
     _require_secretariat(actor)
     item = _lock_item(item)
     _require_item_handling(actor=actor, item=item)
@@ -675,14 +683,16 @@ def item_minutes_record(
         raise ValidationError(
             {"ends_handling": "支援会議でケースを扱う議題だけが、取扱いを終えられます。"}
         )
-    item.minutes = minutes.strip()
-    item.ends_handling = ends_handling
-    item.minutes_recorded_by = actor
-    model_save(
-        item,
+    versioned_update(
+        instance=item,
+        data={
+            "minutes": minutes.strip(),
+            "ends_handling": ends_handling,
+            "minutes_recorded_by": actor,
+        },
+        expected_version=expected_version,
         actor=actor,
         reason="議事録を記録",
-        fields=["minutes", "ends_handling", "minutes_recorded_by"],
     )
     return item
 

@@ -17,6 +17,7 @@ from agencies.documents import private_document_response
 from agencies.submissions import AlreadySubmitted, already_submitted_response, submit_once
 from cases import selectors as case_selectors
 from cases.permissions import may_propose
+from cases.services import EditConflict
 
 from . import selectors, services
 from .forms import (
@@ -282,6 +283,7 @@ def item_detail(request: HttpRequest, pk, item_pk) -> HttpResponse:
     decision_form = (
         DecisionForm(request.POST if which == "decision" else None) if can_edit else None
     )
+    conflict = None
     if request.method == "POST":
         form = {"minutes": minutes_form, "decision": decision_form}.get(which)
         if form is None:
@@ -293,12 +295,15 @@ def item_detail(request: HttpRequest, pk, item_pk) -> HttpResponse:
                         actor=request.user,
                         item=item,
                         minutes=form.cleaned_data["minutes"],
+                        expected_version=form.cleaned_data["version"],
                         ends_handling=form.cleaned_data.get("ends_handling", False),
                     )
                     done = "議事録を保存しました。"
                 else:
                     services.decision_add(actor=request.user, item=item, **form.cleaned_data)
                     done = "決定事項を記録しました。"
+            except EditConflict as exc:
+                conflict = exc
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -315,6 +320,7 @@ def item_detail(request: HttpRequest, pk, item_pk) -> HttpResponse:
             "minutes_form": minutes_form,
             "decision_form": decision_form,
             "can_edit": can_edit,
+            "conflict": conflict,
         },
     )
 

@@ -452,7 +452,7 @@ def _build_world() -> dict[str, Any]:
         "meetings:agenda_build": {"body": body.pk, "proposal": second_pending.pk},
         "meetings:proposal_new": {"body": body.pk, "purpose": "sharing", "reason": "見守りの分担"},
         "meetings:proposal_decline": {"reason": "次回に回す"},
-        "meetings:item_detail": {"form": "minutes", "minutes": "見守りを続ける。"},
+        "meetings:item_detail": {"form": "minutes", "minutes": "見守りを続ける。", "version": 1},
         "meetings:item_remove": {},
         "meetings:decision_remove": {},
         "meetings:issue_add": {"content": "移動手段のない高齢者が多い。"},

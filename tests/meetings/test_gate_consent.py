@@ -239,7 +239,9 @@ def test_a_flagged_item_cannot_be_discussed(
         actor=coordinator, consent=given, withdrawn_on=TODAY, reason="本人の申し出"
     )
     with pytest.raises(ValidationError, match="協議できません"):
-        services.item_minutes_record(actor=secretariat, item=item, minutes="協議した")
+        services.item_minutes_record(
+            actor=secretariat, item=item, expected_version=item.version, minutes="協議した"
+        )
 
 
 def test_the_proposals_show_each_case_with_its_reason_eligible_first(

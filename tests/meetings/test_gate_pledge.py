@@ -127,7 +127,12 @@ def test_minutes_are_hidden_from_a_secretariat_user_without_a_pledge(
     login, hub, secretariat, meeting, support_body, case
 ):
     item = add_item(secretariat, meeting, support_body, case=case)
-    services.item_minutes_record(actor=secretariat, item=item, minutes="長男の就労について共有")
+    services.item_minutes_record(
+        actor=secretariat,
+        item=item,
+        expected_version=item.version,
+        minutes="長男の就労について共有",
+    )
     other = user_with_role(Role.SECRETARIAT, agency=hub, username="secretariat2")
     client = login(other)
     assert (
@@ -140,7 +145,9 @@ def test_minutes_are_hidden_from_a_secretariat_user_without_a_pledge(
     assert "長男の就労" not in papers
     assert "誓約書がないため表示しない支援会議の議題：1件" in papers
     with pytest.raises(PermissionDenied):
-        services.item_minutes_record(actor=other, item=item, minutes="書き換え")
+        services.item_minutes_record(
+            actor=other, item=item, expected_version=item.version, minutes="書き換え"
+        )
 
 
 def test_the_papers_print_the_bodys_confidentiality_wording(
@@ -253,7 +260,11 @@ def test_the_handling_ends_by_the_secretariat_or_by_a_closure_decision(
     item = add_item(secretariat, later, support_body, case=case, purpose="closure")
     assert case_selectors.cases_visible_to(staff_unassigned).exists()
     services.item_minutes_record(
-        actor=secretariat, item=item, minutes="終結とする", ends_handling=True
+        actor=secretariat,
+        item=item,
+        expected_version=item.version,
+        minutes="終結とする",
+        ends_handling=True,
     )
     services.meeting_close(actor=secretariat, meeting=later)
     assert not case_selectors.cases_visible_to(staff_unassigned).exists()

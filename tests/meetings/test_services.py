@@ -144,7 +144,9 @@ def test_minutes_decisions_issues_and_closing(
     meeting = make_meeting(secretariat, [support_body])
     attend(secretariat, meeting, staff_assigned)
     item = add_item(secretariat, meeting, support_body, case=case, purpose="roles")
-    services.item_minutes_record(actor=secretariat, item=item, minutes="役割分担を確認した。")
+    services.item_minutes_record(
+        actor=secretariat, item=item, expected_version=item.version, minutes="役割分担を確認した。"
+    )
     item.refresh_from_db()
     assert item.minutes_recorded_by == secretariat
     assert item.history.first().history_user == secretariat
@@ -167,7 +169,9 @@ def test_minutes_decisions_issues_and_closing(
     assert meeting.status == Meeting.Status.HELD
     assert meeting.history.first().history_user == secretariat
     with pytest.raises(ValidationError, match="開催済み"):
-        services.item_minutes_record(actor=secretariat, item=item, minutes="後から")
+        services.item_minutes_record(
+            actor=secretariat, item=item, expected_version=item.version, minutes="後から"
+        )
     with pytest.raises(ValidationError, match="開催済み"):
         services.agenda_item_remove(actor=secretariat, item=item)
     assert Decision.objects.count() == RegionalIssue.objects.count() == 1
@@ -183,7 +187,9 @@ def test_a_meeting_cannot_be_closed_before_its_date(secretariat, support_body, s
 def test_an_item_with_minutes_stays_on_the_agenda(secretariat, support_body, case):
     meeting = make_meeting(secretariat, [support_body])
     item = add_item(secretariat, meeting, support_body, case=case)
-    services.item_minutes_record(actor=secretariat, item=item, minutes="共有した")
+    services.item_minutes_record(
+        actor=secretariat, item=item, expected_version=item.version, minutes="共有した"
+    )
     with pytest.raises(ValidationError, match="外せません"):
         services.agenda_item_remove(actor=secretariat, item=item)
 

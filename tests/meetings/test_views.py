@@ -27,6 +27,7 @@ from tests.meetings.helpers import (
     make_body,
     make_meeting,
     make_member,
+    pledge,
     propose,
 )
 
@@ -103,7 +104,7 @@ def test_the_secretariat_runs_a_meeting_in_the_browser_forms(
     assert item.purpose == "plan"
 
     item_url = reverse("meetings:item_detail", args=[meeting.pk, item.pk])
-    client.post(item_url, {"form": "minutes", "minutes": "プランの目標を確認した。"})
+    client.post(item_url, {"form": "minutes", "minutes": "プランの目標を確認した。", "version": 1})
     client.post(
         item_url,
         {
@@ -367,3 +368,29 @@ def test_submitting_a_meeting_twice_schedules_one_meeting(login, secretariat):
     assert first.status_code == second.status_code == 302
     assert second["Location"] == first["Location"]
     assert Meeting.objects.count() == 1
+
+
+def test_two_secretaries_saving_the_same_minutes_never_overwrite_silently(
+    login, secretariat, hub, case, support_body
+):
+    from agencies.roles import Role
+    from tests.factories import user_with_role
+
+    meeting = make_meeting(secretariat, [support_body])
+    second = user_with_role(Role.SECRETARIAT, agency=hub, username="secretariat2")
+    pledge(secretariat, support_body, secretariat)
+    pledge(secretariat, support_body, second)
+    attend(secretariat, meeting, secretariat, second)
+    item = add_item(secretariat, meeting, support_body, case=case)
+    url = reverse("meetings:item_detail", args=[meeting.pk, item.pk])
+    first = login(secretariat).post(url, {"form": "minutes", "minutes": "Aの記録", "version": 1})
+    assert first.status_code == 302
+    other = Client()
+    other.force_login(second)
+    verify_client(other, second)
+    late = other.post(url, {"form": "minutes", "minutes": "Bの記録", "version": 1})
+    assert late.status_code == 200
+    page = late.content.decode()
+    assert "保存できませんでした" in page and "Aの記録" in page and "Bの記録" in page
+    item.refresh_from_db()
+    assert (item.minutes, item.version) == ("Aの記録", 2)
