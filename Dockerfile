@@ -29,8 +29,8 @@ COPY . .
 
 # Static files are collected into the image and served by WhiteNoise.
 # The values below exist only for this build step.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --noinput
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
 RUN groupadd --system --gid 10001 kasane \
     && useradd --system --uid 10001 --gid kasane --home-dir /app --no-create-home kasane \

@@ -49,8 +49,9 @@ def test_seed_demo_refuses_when_the_setting_is_off(settings):
 
 def test_production_settings_turn_the_demo_seed_off(monkeypatch):
     import importlib
+    import secrets
 
-    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 60)
+    monkeypatch.setenv("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "kasane.example.lg.jp")
     monkeypatch.setenv("KASANE_ALLOW_DEMO_SEED", "true")
     production = importlib.import_module("config.settings.production")

@@ -1,10 +1,27 @@
 """Production: everything from the environment, nothing insecure by default."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Refuse to start rather than sign sessions with a key anyone can read: empty, short,
+# or the placeholder of .env.example (or any of the well-known example values).
+KNOWN_EXAMPLE_KEYS = frozenset(
+    {"change-me", "changeme", "secret", "django-insecure", "local-demo-only-not-a-secret-kasane"}
+)
+if (
+    len(SECRET_KEY) < 50
+    or SECRET_KEY.lower() in KNOWN_EXAMPLE_KEYS
+    or SECRET_KEY.startswith("django-insecure")
+    or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be a long random string of 50 characters or more, not the "
+        'example value (python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 KASANE_ALLOW_DEMO_SEED = False
 

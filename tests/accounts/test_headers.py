@@ -135,3 +135,22 @@ def test_production_settings_keep_the_account_rules():
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == "True True True True ['username'] 5"
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "change-me", "short-but-random-Qx81", "x" * 60, "django-insecure-" + "a1b2c3" * 10],
+    ids=["empty", "example", "short", "one-character", "django-insecure"],
+)
+def test_production_refuses_to_start_with_a_weak_secret_key(key):
+    env = {**production_env(), "DJANGO_SECRET_KEY": key}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be a long random string" in result.stderr
