@@ -80,7 +80,11 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
         (None, {"fields": ("username", "password")}),
         (
             "氏名・所属",
-            {"fields": ("last_name", "first_name", "name_kana", "title", "agency", "email")},
+            {
+                "fields": ("last_name", "first_name", "name_kana", "title", "agency", "email"),
+                "description": "所属機関の変更は「職員」画面の人事異動で行います（閲覧権限の"
+                "整理と各ケースへの記録を伴うため）。",
+            },
         ),
         ("役割", {"fields": ("is_active", "is_staff", "groups")}),
         ("日時", {"fields": ("last_login", "date_joined")}),
@@ -105,6 +109,12 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        # An agency change goes only through 人事異動 (staff_transfer), which ends the
+        # user's own grants and says so on each case: never through this form.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "agency"] if obj is not None else readonly
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

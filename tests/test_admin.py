@@ -71,3 +71,20 @@ def test_roles_are_shown_by_their_japanese_names_in_the_admin(login, admin_user,
     filtered = client.get("/admin/agencies/user/?role=coordinator").content.decode()
     names = re.findall(r'class="field-username"><a href="[^"]+">([^<]+)</a>', filtered)
     assert names == [coordinator.username]
+
+
+def test_the_admin_form_cannot_change_an_agency(login, admin_user, coordinator, other_agency):
+    """An agency change goes only through 人事異動: the change form shows the agency
+    read-only, and a posted agency is ignored."""
+    url = f"/admin/agencies/user/{coordinator.pk}/change/"
+    client = login(admin_user)
+    page = client.get(url).content.decode()
+    assert 'name="agency"' not in page
+    assert "人事異動" in page
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"agency": other_agency.pk, "groups": [g.pk for g in coordinator.groups.all()]})
+    data = {k: v for k, v in data.items() if v is not None}
+    client.post(url, data)
+    coordinator.refresh_from_db()
+    assert coordinator.agency != other_agency

@@ -209,3 +209,26 @@ def test_an_agency_outside_the_city_needs_the_persons_consent_to_be_brought_in(c
     assert not case.accesses.filter(agency=school).exists()
     make_consent(actor=coordinator, person=case.subjects.get(), agencies=[school])
     assert grant(case, coordinator, school).basis == CaseAccess.Basis.COLLABORATION_PARTNER
+
+
+def test_a_transfer_leaves_no_user_level_grant_active_and_says_so_on_the_case(
+    case, admin_user, secretariat, coordinator, other_agency
+):
+    """人事異動 ends the user's own grants (支援会議) at once, each on its case's timeline."""
+    from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge
+
+    body = make_body(secretariat)
+    meeting = make_meeting(secretariat, [body])
+    member = user_with_role(Role.AGENCY_STAFF, agency=coordinator.agency, username="member")
+    pledge(secretariat, body, secretariat)
+    pledge(secretariat, body, member)
+    attend(secretariat, meeting, member)
+    add_item(secretariat, meeting, body, case=case)
+    assert case.accesses.filter(user=member, revoked_at__isnull=True).exists()
+
+    staff_transfer(actor=admin_user, user=member, agency=other_agency)
+
+    assert not CaseAccess.objects.filter(user=member, revoked_at__isnull=True).exists()
+    revoked = case.accesses.get(user=member)
+    assert "人事異動" in revoked.revoke_reason
+    assert case.events.filter(kind=CaseEvent.Kind.ACCESS_REVOKED).exists()
