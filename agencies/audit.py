@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -94,20 +94,14 @@ def access_event_record(
     )
 
 
-PURGE_SETTING = "kasane.access_log_maintenance"
-
-
 @transaction.atomic
 def access_events_purge(*, before, actor_name: str) -> int:
     """Delete events older than ``before`` — the one exception to append-only — and
-    record the purge itself, in one transaction."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL {PURGE_SETTING} = 'on'")
+    record the purge itself, in one transaction.
+
+    On PostgreSQL only the table's owner may delete (a trigger checks the role, no
+    setting opens it): run the purge with the owner's database URL, as ``migrate``."""
     deleted, _ = AccessEvent.objects.filter(at__lt=before).delete()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL {PURGE_SETTING} = 'off'")
     access_event_record(
         action=Action.PURGE,
         username=actor_name,
