@@ -70,6 +70,14 @@ def ensure_migration_seed_data() -> None:
         getattr(importlib.import_module(module), function)(apps, None)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With ``--reuse-db`` the database may come from a run whose last transactional
+    test flushed the data migrations' rows: put them back once, before any test."""
+    with django_db_blocker.unblock():
+        ensure_migration_seed_data()
+
+
 @pytest.fixture(autouse=True)
 def _migration_seed_data(request):
     """A transactional test (live server, real worker, concurrency) starts from a
