@@ -17,13 +17,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
@@ -41,10 +45,10 @@ from .roles import Role
 # --- Second factor -----------------------------------------------------------------
 
 # Roles that see case content must use a second factor (DESIGN.md: "TOTP second factor
-# for every role that sees case content"). manager sees aggregate figures only and admin
-# manages users and master data without case content, so for them it is optional in
-# this issue: a manager or admin who sets up a device is asked for it like everyone else.
-MFA_ROLES = frozenset({Role.COORDINATOR, Role.AGENCY_STAFF, Role.SECRETARIAT})
+# for every role that sees case content"), and so does the admin role: it manages the
+# accounts of all of them. manager sees aggregate figures only: optional, but a manager
+# who sets up a device is asked for it like everyone else.
+MFA_ROLES = frozenset({Role.COORDINATOR, Role.AGENCY_STAFF, Role.SECRETARIAT, Role.ADMIN})
 
 # What an unverified user may still reach: the second-factor pages themselves, the
 # session endpoints those pages use, logging out, and the public pages.
@@ -57,6 +61,8 @@ MFA_EXEMPT_URL_NAMES = frozenset(
         "accounts:mfa_verify",
         "accounts:session_keepalive",
         "accounts:session_status",
+        "accounts:password_set",
+        "accounts:password_set_done",
     }
 )
 
@@ -156,18 +162,88 @@ def mfa_token_verify(*, user: User, token: str) -> Device:
 
 
 @transaction.atomic
-def mfa_reset(*, actor: User, user: User, request: HttpRequest | None = None) -> int:
-    """Remove the user's second factor (lost phone); they set it up again at their next
-    login. Logged with the acting administrator."""
+def _devices_delete(user: User) -> int:
     deleted = 0
     for model in (TOTPDevice, StaticDevice):
         devices = model.objects.filter(user=user)
         deleted += devices.count()
         devices.delete()
-    access_event_record(
-        action=Action.MFA_RESET, request=request, user=actor, obj=user, devices_deleted=deleted
-    )
     return deleted
+
+
+def password_set_link(*, request: HttpRequest, user: User) -> str:
+    """The one-time link to set one's own password: valid for PASSWORD_RESET_TIMEOUT and
+    only until a password is set (the token is bound to the password hash)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return request.build_absolute_uri(reverse("accounts:password_set", args=[uid, token]))
+
+
+def masked_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _require_email(user: User) -> None:
+    if not user.email:
+        raise ValidationError(
+            f"{user.display_name}さんのメールアドレスが登録されていません。"
+            "本人のメールアドレスを登録してから、もう一度行ってください。"
+        )
+
+
+def password_set_link_send(*, request: HttpRequest, user: User) -> None:
+    """The one-time link goes to the user's own mail address — never to the
+    administrator's screen, who could otherwise set the password themselves."""
+    _require_email(user)
+    link = password_set_link(request=request, user=user)
+    send_mail(
+        subject="【Kasane】パスワードの設定",
+        message=(
+            f"{user.display_name}さん\n\n"
+            "Kasane のパスワードを設定してください。次のリンクは3日間有効で、1回だけ使えます。\n"
+            f"{link}\n\n"
+            "設定後の最初のログインで、スマートフォンの認証アプリによる二要素認証を設定します。\n"
+            "心当たりがない場合は、このメールを破棄し、システム管理者に連絡してください。\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def credentials_reset(*, actor: User, user: User, request: HttpRequest) -> None:
+    """A lost phone or a forgotten password: the administrator never sets or learns a
+    password. The account stops working (no usable password, no second factor, every
+    session ended with the old password hash) until the user sets their own password
+    through the one-time link mailed to them and enrols TOTP again. In history (with
+    the acting administrator) and in the access log."""
+    if actor.pk == user.pk:
+        raise PermissionDenied
+    _require_email(user)
+    user.set_unusable_password()
+    user.credentials_reset_at = timezone.now()
+    user._history_user = actor
+    user._change_reason = "パスワード・二要素認証を再設定（本人が設定するまで利用不可）"
+    user.save(update_fields=["password", "credentials_reset_at"])
+    deleted = _devices_delete(user)
+    access_event_record(
+        action=Action.CREDENTIALS_RESET,
+        request=request,
+        user=actor,
+        obj=user,
+        devices_deleted=deleted,
+    )
+    password_set_link_send(request=request, user=user)
+
+
+@transaction.atomic
+def mfa_reenrol_service(*, user: User, token: str, request: HttpRequest) -> None:
+    """A user replaces their own second factor (a new phone) after proving the current
+    one: the code is checked, then the devices go and the setup page follows."""
+    mfa_token_verify(user=user, token=token)
+    _devices_delete(user)
+    access_event_record(action=Action.MFA_REENROLLED, request=request, user=user, obj=user)
 
 
 @transaction.atomic
@@ -478,3 +554,54 @@ def session_status(request: HttpRequest) -> JsonResponse:
     data = session_expiry(request.session)
     data["verified"] = bool(request.session.get(DEVICE_ID_SESSION_KEY))
     return JsonResponse(data)
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The one-time link an administrator hands over (new account, or after a reset):
+    the user sets their own password; the link then stops working. The second factor
+    is set up at the first login that follows."""
+
+    template_name = "registration/password_set.html"
+    success_url = reverse_lazy("accounts:password_set_done")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        access_event_record(
+            action=Action.PASSWORD_SET, request=self.request, user=form.user, obj=form.user
+        )
+        return response
+
+
+class PasswordSetDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_set_done.html"
+
+
+class ReenrolForm(TokenForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["token"]
+        field.label = "いまの確認コード（またはリカバリーコード）"
+        field.help_text = "いま使っている認証アプリの6桁の数字です。"
+        field.widget.attrs["inputmode"] = "text"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_reenrol(request: HttpRequest) -> HttpResponse:
+    """A new phone: prove the current second factor, then set up the new one."""
+    user = request.user
+    if not user_has_device(user, confirmed=True):
+        return redirect("accounts:mfa_setup")
+    if not user.is_verified():
+        return redirect("accounts:mfa_verify")
+    form = ReenrolForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mfa_reenrol_service(user=user, token=form.cleaned_data["token"], request=request)
+        except forms.ValidationError as exc:
+            form.add_error("token", exc)
+        else:
+            messages.info(request, "新しい認証アプリで二要素認証を設定してください。")
+            return redirect("accounts:mfa_setup")
+    return render(request, "accounts/mfa_reenrol.html", {"form": form})

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -16,7 +18,12 @@ from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from .accounts import account_unlock, mfa_reset
+from .accounts import (
+    account_unlock,
+    credentials_reset,
+    masked_email,
+    password_set_link_send,
+)
 from .audit import Action, access_event_record
 from .models import AccessEvent, Agency, Area, User
 from .roles import ROLE_LABELS, Role
@@ -70,14 +77,40 @@ class AgencyAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "name_kana"]
 
 
+class UserAddForm(forms.ModelForm):
+    """A new account without a password: the administrator never sets or learns one.
+    The user sets their own through the one-time link shown after saving."""
+
+    class Meta:
+        model = User
+        fields = ["username", "last_name", "first_name", "email", "agency", "groups"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields[
+            "email"
+        ].help_text = "パスワード設定用のリンクをここに送ります（庁内メールなど）。"
+
+
+ACCOUNT_FIELDS = {
+    "agency": "所属機関",
+    "is_active": "有効",
+    "is_staff": "管理画面",
+    # Where the one-time links go: a change is logged like a role change.
+    "email": "メールアドレス",
+}
+
+
 @admin.register(User)
 class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "last_name", "first_name", "agency", "roles", "is_active"]
-    actions = ["unlock_account", "reset_second_factor"]
+    actions = ["unlock_account", "reset_credentials"]
+    add_form = UserAddForm
     list_filter = ["agency", RoleListFilter, "is_active"]
     filter_horizontal = ()
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username",)}),
         (
             "氏名・所属",
             {
@@ -98,11 +131,12 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
                     "username",
                     "last_name",
                     "first_name",
+                    "email",
                     "agency",
                     "groups",
-                    "password1",
-                    "password2",
                 ),
+                "description": "パスワードは設定しません。保存すると、本人がパスワードを設定する"
+                "ための1回限りのリンクを、本人のメールアドレスに送ります。",
             },
         ),
     )
@@ -114,7 +148,74 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
         # An agency change goes only through 人事異動 (staff_transfer), which ends the
         # user's own grants and says so on each case: never through this form.
         readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "agency"] if obj is not None else readonly
+        if obj is None:
+            return readonly
+        readonly += ["agency", "last_login", "date_joined"]
+        if obj.pk == request.user.pk:
+            # Nobody edits their own roles or switches their own account off.
+            readonly += ["groups", "is_active", "is_staff"]
+        return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        """The administrator never sets a password: the account's one-time link is
+        issued with 「パスワード・二要素認証を再設定」 instead."""
+        raise PermissionDenied
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.set_unusable_password()
+        self._account_before = (
+            {name: getattr(User.objects.get(pk=obj.pk), name) for name in ACCOUNT_FIELDS}
+            if change
+            else {}
+        )
+        self._roles_before = sorted(obj.groups.values_list("name", flat=True)) if change else []
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        roles = sorted(user.groups.values_list("name", flat=True))
+        label = "、".join(ROLE_LABELS.get(name, name) for name in roles)
+        if user.roles_label != label:
+            user.roles_label = label
+            user._change_reason = "役割の変更"
+            user.save(update_fields=["roles_label"])
+        changes = {}
+        for name, title in ACCOUNT_FIELDS.items():
+            before = self._account_before.get(name)
+            after = getattr(user, name)
+            if change and before != after:
+                changes[title] = [str(before), str(after)]
+        if roles != self._roles_before:
+            changes["役割"] = [
+                "、".join(ROLE_LABELS.get(n, n) for n in self._roles_before),
+                label,
+            ]
+        if changes or not change:
+            access_event_record(
+                action=Action.ACCOUNT_CHANGED,
+                request=request,
+                obj=user,
+                changes=changes,
+                created=not change,
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        try:
+            password_set_link_send(request=request, user=obj)
+        except ValidationError as exc:
+            return self._sent_page(request, sent=[], refused=[(obj, exc.messages[0])])
+        return self._sent_page(request, sent=[obj], refused=[])
+
+    def _sent_page(self, request, *, sent, refused):
+        context = {
+            **self.admin_site.each_context(request),
+            "sent": [(user, masked_email(user.email)) for user in sent],
+            "refused": refused,
+            "title": "パスワード設定用リンクの送信",
+        }
+        return TemplateResponse(request, "admin/agencies/user/password_links.html", context)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":
@@ -136,17 +237,23 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
             account_unlock(actor=request.user, user=user, request=request)
         self.message_user(request, f"{len(users)}人のロックを解除しました。")
 
-    @admin.action(description="二要素認証をリセット", permissions=["change"])
-    def reset_second_factor(self, request: HttpRequest, queryset) -> None:
-        """A lost phone: remove the TOTP device and recovery codes; the user sets up a
-        new device at their next login. Logged."""
-        users = list(queryset)
-        for user in users:
-            mfa_reset(actor=request.user, user=user, request=request)
-        self.message_user(
-            request,
-            f"{len(users)}人の二要素認証をリセットしました。次回ログイン時に再設定が必要です。",
-        )
+    @admin.action(
+        description="パスワード・二要素認証を再設定（本人用のリンクを発行）",
+        permissions=["change"],
+    )
+    def reset_credentials(self, request: HttpRequest, queryset):
+        """A lost phone or a forgotten password: the account stops working until the
+        user sets their own password through a one-time link and enrols TOTP again.
+        Your own account is left out (change your password on your own page)."""
+        sent, refused = [], []
+        for user in queryset.exclude(pk=request.user.pk):
+            try:
+                credentials_reset(actor=request.user, user=user, request=request)
+            except ValidationError as exc:
+                refused.append((user, exc.messages[0]))
+            else:
+                sent.append(user)
+        return self._sent_page(request, sent=sent, refused=refused)
 
 
 # A cell that a spreadsheet would read as a formula (CSV injection) gets a leading

@@ -81,6 +81,13 @@ class User(AbstractUser):
     )
     name_kana = models.CharField("氏名ふりがな", max_length=100, blank=True)
     title = models.CharField("職名", max_length=100, blank=True)
+    # In history (password and group membership are not model fields simple-history
+    # keeps): the roles as a sorted list, and when an administrator last reset the
+    # user's credentials (password and second factor).
+    roles_label = models.CharField("役割", max_length=200, blank=True, editable=False)
+    credentials_reset_at = models.DateTimeField(
+        "パスワード・二要素認証を再設定した日時", null=True, blank=True, editable=False
+    )
 
     REQUIRED_FIELDS = ["email", "agency"]
     objects = UserManager()
@@ -127,6 +134,10 @@ class AccessEvent(models.Model):
         LOCKED_OUT = "locked_out", "アカウントロック"
         ACCOUNT_UNLOCKED = "unlocked", "ロック解除"
         MFA_RESET = "mfa_reset", "二要素認証のリセット"
+        CREDENTIALS_RESET = "credentials_reset", "パスワード設定リンクの発行"
+        PASSWORD_SET = "password_set", "本人によるパスワード設定"
+        ACCOUNT_CHANGED = "account_changed", "役割・所属・有効状態の変更"
+        MFA_REENROLLED = "mfa_reenrolled", "本人による二要素認証の再設定"
         EMERGENCY = "emergency", "緊急時の提供"
         PURGE = "purge", "保存期間経過分の削除"
         EXISTENCE_NOTICE = "existence", "名寄せで記録の存在を通知"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from .audit import Action, access_event_record
 from .events import staff_transferred
 from .models import Agency, User
 from .roles import Role
@@ -26,4 +27,11 @@ def staff_transfer(*, actor: User, user: User, agency: Agency, reason: str = "�
     user.save(update_fields=["agency"])
     staff_transferred.send(
         sender=User, user=user, old_agency=old_agency, actor=actor, reason=reason
+    )
+    access_event_record(
+        action=Action.ACCOUNT_CHANGED,
+        user=actor,
+        obj=user,
+        changes={"所属機関": [str(old_agency), str(agency)]},
+        reason=reason,
     )

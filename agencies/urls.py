@@ -7,6 +7,13 @@ account_patterns = [
     path("mfa/setup/", accounts.mfa_setup, name="mfa_setup"),
     path("mfa/verify/", accounts.mfa_verify, name="mfa_verify"),
     path("mfa/recovery-codes/", accounts.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("mfa/reenrol/", accounts.mfa_reenrol, name="mfa_reenrol"),
+    path(
+        "set-password/<uidb64>/<token>/",
+        accounts.PasswordSetView.as_view(),
+        name="password_set",
+    ),
+    path("set-password/done/", accounts.PasswordSetDoneView.as_view(), name="password_set_done"),
     path("session/keepalive/", accounts.session_keepalive, name="session_keepalive"),
     path("session/status/", accounts.session_status, name="session_status"),
 ]

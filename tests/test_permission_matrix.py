@@ -56,6 +56,11 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "accounts:mfa_recovery_codes":  ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
     "accounts:session_keepalive":   ("POST", (LOGIN, 200, 200, 200, 200, 200, 200)),
     "accounts:session_status":      ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "accounts:mfa_reenrol":         ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    # The one-time link is public (the user is not logged in yet); a made-up token
+    # shows only 「このリンクは使えません」.
+    "accounts:password_set":        ("GET",  (200,   200, 200, 200, 200, 200, 200)),
+    "accounts:password_set_done":   ("GET",  (200,   200, 200, 200, 200, 200, 200)),
     "cases:case_list":              ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
     "cases:consultation_list":      ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
     "cases:household_list":         ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
@@ -230,6 +235,7 @@ def _build_world() -> dict:
         },
         **consent_kwargs,
         "staff:transfer": {"pk": staff_assigned.pk},
+        "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},
         **matrix_objects(
             secretariat=users["secretariat"],

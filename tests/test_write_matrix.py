@@ -142,10 +142,8 @@ ROWS = [
     row("meetings:handling_end",      L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
     # Staff pages (admin role; a coordinator hands over their own cases). Their denied
     # POSTs reach the access log with the accounts issue.
-    row("staff:transfer",             L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK,
-        logs_denial=False),
-    row("staff:handover",             L, 403, 403, 403, 403, OK, 403, 403, 403, 403, 403, 403, OK,
-        logs_denial=False),
+    row("staff:transfer",             L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK),
+    row("staff:handover",             L, 403, 403, 403, 403, OK, 403, 403, 403, 403, 403, 403, OK),
     # Accounts: each user's own session and credentials, no case data.
     row("login", 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
         changes=False, logs_denial=False),
@@ -161,6 +159,12 @@ ROWS = [
         changes=False, logs_denial=False),
     row("accounts:session_keepalive", L, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
         changes=False, logs_denial=False, ok_status=200),
+    # A wrong current code: the form answers, nothing changes.
+    row("accounts:mfa_reenrol",       L, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+        changes=False, logs_denial=False, ok_status=200),
+    # The public one-time link with a made-up token: the page says it cannot be used.
+    row("accounts:password_set", 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200,
+        changes=False, logs_denial=False),
 ]
 # fmt: on
 ROW_BY_URL = {r.url: r for r in ROWS}
@@ -330,6 +334,7 @@ def _build_world() -> dict[str, Any]:
         "meetings:proposal_decline": {"pk": proposed.pk},
         "meetings:proposal_withdraw": {"pk": proposed.pk},
         "staff:transfer": {"pk": transfer_target.pk},
+        "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},
     }
     query = {"cases:intake_form": f"?household={case.household_id}"}
@@ -475,6 +480,8 @@ def _build_world() -> dict[str, Any]:
         "accounts:mfa_setup": {},
         "accounts:mfa_verify": {},
         "accounts:mfa_recovery_codes": {},
+        "accounts:mfa_reenrol": {"token": "000000"},
+        "accounts:password_set": {"new_password1": "x" * 20, "new_password2": "x" * 20},
     }
     cookies = {name: copy.deepcopy(client.cookies) for name, client in clients.items()}
     return {"clients": clients, "cookies": cookies, "kwargs": kwargs, "query": query, "data": data}

@@ -113,7 +113,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # The only URL names an anonymous visitor may reach; everything else needs a login.
-KASANE_PUBLIC_URL_NAMES = frozenset({"login", "healthz"})
+KASANE_PUBLIC_URL_NAMES = frozenset(
+    {"login", "healthz", "accounts:password_set", "accounts:password_set_done"}
+)
+# Mail: the one-time links to set a password go to the user's own address. Locally they
+# are printed to the terminal; production sends through EMAIL_URL (smtp://…).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kasane@localhost")
+# A one-time link to set one's own password (new account, or after an administrator
+# reset it) works for 3 days, and only until the password is set.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 
 # guardian: an anonymous user never holds object permissions.
 ANONYMOUS_USER_NAME = None

@@ -4,9 +4,11 @@ is readable and exportable in the admin but never changeable."""
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from axes.models import AccessAttempt
+from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -65,29 +67,66 @@ def test_the_admin_unlocks_a_user_and_it_is_logged(client, login, admin_user, co
     assert response.status_code == 302
 
 
-def test_the_admin_resets_a_second_factor_and_it_is_logged(login, admin_user, coordinator):
+def test_the_admin_resets_credentials_without_learning_a_password(
+    login, admin_user, coordinator, password, mailoutbox
+):
+    """The account stops working (old password, second factor) until the user sets
+    their own password through the one-time link mailed to them — the administrator's
+    screen never shows it; in history and the access log."""
+    coordinator.email = "ichiro@city.example.lg.jp"
+    coordinator.save(update_fields=["email"])
     TOTPDevice.objects.create(user=coordinator, name="認証アプリ", confirmed=True)
     recovery_codes_replace(user=coordinator)
-    response = run_action(login(admin_user), USERS, "reset_second_factor", [coordinator])
-    assert response.status_code == 302
+    response = run_action(login(admin_user), USERS, "reset_credentials", [coordinator])
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/set-password/" not in page
+    assert "i***@city.example.lg.jp" in page
+    assert [m.to for m in mailoutbox] == [["ichiro@city.example.lg.jp"]]
+    link = re.search(r"(http\S+/set-password/\S+/)", mailoutbox[0].body)
+    assert link
     assert not TOTPDevice.objects.filter(user=coordinator).exists()
     assert not StaticDevice.objects.filter(user=coordinator).exists()
-    event = AccessEvent.objects.get(action=Action.MFA_RESET)
+    coordinator.refresh_from_db()
+    assert not coordinator.has_usable_password()
+    assert (
+        Client()
+        .post("/accounts/login/", {"username": coordinator.username, "password": password})
+        .status_code
+        == 200
+    )  # the old password no longer works
+    event = AccessEvent.objects.get(action=Action.CREDENTIALS_RESET)
     assert (event.user, event.object_id) == (admin_user, str(coordinator.pk))
+    assert coordinator.history.first().history_user == admin_user
+    assert coordinator.history.first().credentials_reset_at is not None
+
+    # The user sets their own password through the link, once.
+    user_client = Client()
+    path = link.group(1).split("testserver", 1)[1]
+    form_page = user_client.get(path, follow=True)
+    assert "パスワードの設定" in form_page.content.decode()
+    new = {"new_password1": "my-own-new-passphrase-26", "new_password2": "my-own-new-passphrase-26"}
+    done = user_client.post(form_page.redirect_chain[-1][0], new)
+    assert done.status_code == 302
+    coordinator.refresh_from_db()
+    assert coordinator.check_password("my-own-new-passphrase-26")
+    assert AccessEvent.objects.filter(action=Action.PASSWORD_SET, user=coordinator).exists()
+    again = Client().get(path, follow=True).content.decode()
+    assert "このリンクは使えません" in again
 
 
 def test_the_actions_are_offered_to_the_admin(login, admin_user):
     html = login(admin_user).get(USERS).content.decode()
     assert "ロック解除" in html
-    assert "二要素認証をリセット" in html
+    assert "パスワード・二要素認証を再設定" in html
 
 
 def test_other_roles_cannot_unlock_or_reset(login, coordinator, staff_assigned):
     TOTPDevice.objects.create(user=staff_assigned, name="認証アプリ", confirmed=True)
-    response = run_action(login(coordinator), USERS, "reset_second_factor", [staff_assigned])
+    response = run_action(login(coordinator), USERS, "reset_credentials", [staff_assigned])
     assert refused(response)
     assert TOTPDevice.objects.filter(user=staff_assigned).exists()
-    assert not AccessEvent.objects.filter(action=Action.MFA_RESET).exists()
+    assert not AccessEvent.objects.filter(action=Action.CREDENTIALS_RESET).exists()
 
 
 # --- The access log in the admin ----------------------------------------------------
@@ -187,3 +226,128 @@ def test_csv_leaves_ordinary_values_alone(value):
     from agencies.admin import csv_cell
 
     assert csv_cell(value) == value
+
+
+def test_a_new_account_has_no_password_until_the_user_sets_one(login, admin_user, hub, mailoutbox):
+    from django.contrib.auth.models import Group
+
+    from agencies.models import User
+
+    client = login(admin_user)
+    page = client.get("/admin/agencies/user/add/").content.decode()
+    assert 'name="password1"' not in page
+    coordinator_group = Group.objects.get(name=Role.COORDINATOR)
+    response = client.post(
+        "/admin/agencies/user/add/",
+        {
+            "username": "new_staff",
+            "last_name": "新任",
+            "first_name": "花子",
+            "email": "hanako@city.example.lg.jp",
+            "agency": hub.pk,
+            "groups": [coordinator_group.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "/accounts/set-password/" not in response.content.decode()
+    assert "/accounts/set-password/" in mailoutbox[0].body
+    assert mailoutbox[0].to == ["hanako@city.example.lg.jp"]
+    user = User.objects.get(username="new_staff")
+    assert not user.has_usable_password()
+    assert user.roles_label == "多機関協働の調整役"
+    event = AccessEvent.objects.get(action=Action.ACCOUNT_CHANGED, object_id=str(user.pk))
+    assert event.detail["created"] is True
+
+
+def test_the_admin_never_sets_a_password_in_the_admin(login, admin_user, coordinator):
+    client = login(admin_user)
+    url = f"/admin/agencies/user/{coordinator.pk}/password/"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"password1": "x" * 20, "password2": "x" * 20}).status_code == 403
+
+
+def _change_post(client, user, **overrides):
+    url = f"/admin/agencies/user/{user.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        if isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    data.update(overrides)
+    return client.post(url, data)
+
+
+def test_a_role_or_active_change_is_in_history_and_the_access_log(login, admin_user, coordinator):
+    from django.contrib.auth.models import Group
+
+    client = login(admin_user)
+    secretariat = Group.objects.get(name=Role.SECRETARIAT)
+    coordinator_group = Group.objects.get(name=Role.COORDINATOR)
+    response = _change_post(
+        client, coordinator, groups=[str(coordinator_group.pk), str(secretariat.pk)]
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    coordinator.refresh_from_db()
+    assert coordinator.roles_label == "多機関協働の調整役、会議の事務局"
+    record = coordinator.history.first()
+    assert (record.roles_label, record.history_user) == (coordinator.roles_label, admin_user)
+    event = AccessEvent.objects.filter(action=Action.ACCOUNT_CHANGED).latest("at")
+    assert event.user == admin_user
+    assert "役割" in event.detail["changes"]
+
+    response = _change_post(client, coordinator, is_active="")
+    coordinator.refresh_from_db()
+    assert coordinator.is_active is False
+    event = AccessEvent.objects.filter(action=Action.ACCOUNT_CHANGED).latest("at")
+    assert event.detail["changes"]["有効"] == ["True", "False"]
+
+
+def test_nobody_edits_their_own_roles_or_active_flag(login, admin_user):
+    from django.contrib.auth.models import Group
+
+    client = login(admin_user)
+    form = client.get(f"/admin/agencies/user/{admin_user.pk}/change/").context["adminform"].form
+    assert "groups" not in form.fields and "is_active" not in form.fields
+    coordinator_group = Group.objects.get(name=Role.COORDINATOR)
+    _change_post(client, admin_user, groups=[str(coordinator_group.pk)])
+    admin_user.refresh_from_db()
+    assert not admin_user.groups.filter(name=Role.COORDINATOR).exists()
+    # Nor reset their own credentials through the action.
+    run_action(client, USERS, "reset_credentials", [admin_user])
+    admin_user.refresh_from_db()
+    assert admin_user.has_usable_password()
+
+
+def test_a_user_reenrols_their_own_second_factor_after_proving_the_current_one(login, coordinator):
+    from tests.accounts.otp import next_totp_code
+
+    client = login(coordinator)
+    device = TOTPDevice.objects.get(user=coordinator, confirmed=True)
+    wrong = client.post("/accounts/mfa/reenrol/", {"token": "000000"})
+    assert wrong.status_code == 200
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    response = client.post("/accounts/mfa/reenrol/", {"token": next_totp_code(device)})
+    assert response.status_code == 302 and response["Location"].endswith("/accounts/mfa/setup/")
+    assert not TOTPDevice.objects.filter(user=coordinator, confirmed=True).exists()
+    assert AccessEvent.objects.filter(action=Action.MFA_REENROLLED, user=coordinator).exists()
+
+
+def test_a_reset_without_a_mail_address_changes_nothing_and_says_why(
+    login, admin_user, coordinator, mailoutbox
+):
+    coordinator.email = ""
+    coordinator.save(update_fields=["email"])
+    response = run_action(login(admin_user), USERS, "reset_credentials", [coordinator])
+    assert "メールアドレスが登録されていません" in response.content.decode()
+    coordinator.refresh_from_db()
+    assert coordinator.has_usable_password()
+    assert mailoutbox == []
+    assert not AccessEvent.objects.filter(action=Action.CREDENTIALS_RESET).exists()
