@@ -25,9 +25,12 @@ from tests.meetings.helpers import make_body
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
-def date_fields_of_every_form() -> list[tuple[str, str, JapaneseDateField]]:
-    found = []
+def fields_of_every_form(*, own_only: bool = False):
+    """(form's dotted name, field name, field) of every form class the apps' ``forms``
+    modules declare — Django's own apps too, unless ``own_only``."""
     for config in apps.get_app_configs():
+        if own_only and "site-packages" in config.path:
+            continue
         try:
             module = importlib.import_module(f"{config.name}.forms")
         except ModuleNotFoundError:
@@ -36,9 +39,11 @@ def date_fields_of_every_form() -> list[tuple[str, str, JapaneseDateField]]:
             if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
                 continue
             for name, field in getattr(cls, "base_fields", {}).items():
-                if isinstance(field, JapaneseDateField):
-                    found.append((f"{module.__name__}.{cls_name}", name, field))
-    return found
+                yield f"{module.__name__}.{cls_name}", name, field
+
+
+def date_fields_of_every_form() -> list[tuple[str, str, JapaneseDateField]]:
+    return [row for row in fields_of_every_form() if isinstance(row[2], JapaneseDateField)]
 
 
 DATE_FIELDS = date_fields_of_every_form()
@@ -189,18 +194,9 @@ def test_a_posted_date_never_answers_5xx(login, secretariat, era, year, month, d
 def test_every_free_text_field_of_kasane_has_a_limit():
     """No text box takes a book: every CharField of Kasane's own forms has a maximum
     (the message names it, in Japanese — Django's ja locale)."""
-    unlimited = []
-    for config in apps.get_app_configs():
-        if "site-packages" in config.path:
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.forms")
-        except ModuleNotFoundError:
-            continue
-        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
-            if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
-                continue
-            for name, field in getattr(cls, "base_fields", {}).items():
-                if type(field) in (forms.CharField,) and not field.max_length:
-                    unlimited.append(f"{cls_name}.{name}")
+    unlimited = [
+        f"{form}.{name}"
+        for form, name, field in fields_of_every_form(own_only=True)
+        if type(field) is forms.CharField and not field.max_length
+    ]
     assert unlimited == []
