@@ -26,12 +26,13 @@ from .accounts import (
 )
 from .audit import Action, access_event_record
 from .models import AccessEvent, Agency, Area, User
-from .roles import ROLE_LABELS, Role
+from .roles import Role, roles_text
+from .services import account_change_record, account_snapshot
 
 
 def role_label(group: Group) -> str:
     """A group is shown by its role's Japanese name, never by its code name."""
-    return ROLE_LABELS.get(group.name, group.name)
+    return roles_text([group.name])
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):
@@ -91,15 +92,6 @@ class UserAddForm(forms.ModelForm):
         self.fields[
             "email"
         ].help_text = "パスワード設定用のリンクをここに送ります（庁内メールなど）。"
-
-
-ACCOUNT_FIELDS = {
-    "agency": "所属機関",
-    "is_active": "有効",
-    "is_staff": "管理画面",
-    # Where the one-time links go: a change is logged like a role change.
-    "email": "メールアドレス",
-}
 
 
 @admin.register(User)
@@ -164,42 +156,16 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.set_unusable_password()
-        self._account_before = (
-            {name: getattr(User.objects.get(pk=obj.pk), name) for name in ACCOUNT_FIELDS}
-            if change
-            else {}
-        )
-        self._roles_before = sorted(obj.groups.values_list("name", flat=True)) if change else []
+        # Kept on the object, not on this admin (one instance serves every request).
+        obj._account_before = account_snapshot(obj) if change else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user = form.instance
-        roles = sorted(user.groups.values_list("name", flat=True))
-        label = "、".join(ROLE_LABELS.get(name, name) for name in roles)
-        if user.roles_label != label:
-            user.roles_label = label
-            user._change_reason = "役割の変更"
-            user.save(update_fields=["roles_label"])
-        changes = {}
-        for name, title in ACCOUNT_FIELDS.items():
-            before = self._account_before.get(name)
-            after = getattr(user, name)
-            if change and before != after:
-                changes[title] = [str(before), str(after)]
-        if roles != self._roles_before:
-            changes["役割"] = [
-                "、".join(ROLE_LABELS.get(n, n) for n in self._roles_before),
-                label,
-            ]
-        if changes or not change:
-            access_event_record(
-                action=Action.ACCOUNT_CHANGED,
-                request=request,
-                obj=user,
-                changes=changes,
-                created=not change,
-            )
+        account_change_record(
+            actor=request.user, user=user, before=user._account_before, request=request
+        )
 
     def response_add(self, request, obj, post_url_continue=None):
         try:
@@ -227,7 +193,7 @@ class KasaneUserAdmin(UserAdmin, SimpleHistoryAdmin):
 
     @admin.display(description="役割")
     def roles(self, obj: User) -> str:
-        return "、".join(role_label(group) for group in obj.groups.all())
+        return roles_text(group.name for group in obj.groups.all())
 
     @admin.action(description="ロック解除", permissions=["change"])
     def unlock_account(self, request: HttpRequest, queryset) -> None:

@@ -15,6 +15,11 @@ class Role(StrEnum):
         return ROLE_LABELS[self]
 
 
+def roles_text(names) -> str:
+    """Group names as the users read them: 「多機関協働の調整役、会議の事務局」."""
+    return "、".join(ROLE_LABELS.get(name, name) for name in names)
+
+
 ROLE_LABELS = {
     Role.COORDINATOR: "多機関協働の調整役",
     Role.AGENCY_STAFF: "支援関係機関の職員",

@@ -8,7 +8,56 @@ from django.db import transaction
 from .audit import Action, access_event_record
 from .events import staff_transferred
 from .models import Agency, User
-from .roles import Role
+from .roles import Role, roles_text
+
+# The account fields whose change is recorded in the access log (with roles).
+ACCOUNT_FIELDS = {
+    "agency": "所属機関",
+    "is_active": "有効",
+    "is_staff": "管理画面",
+    "email": "メールアドレス",  # where the one-time links go
+}
+
+
+def account_snapshot(user: User) -> dict:
+    """What an account change is compared against: the stored fields and roles."""
+    stored = User.objects.get(pk=user.pk)
+    snapshot = {name: getattr(stored, name) for name in ACCOUNT_FIELDS}
+    snapshot["roles"] = sorted(stored.groups.values_list("name", flat=True))
+    return snapshot
+
+
+@transaction.atomic
+def account_change_record(*, actor: User, user: User, before: dict | None, request=None) -> None:
+    """After the admin form saved an account (``before`` is None for a new one): the
+    roles go into the user's history (``roles_label``), and what changed — roles,
+    agency, active flag, mail address — into the access log, with the acting admin."""
+    if not actor.has_role(Role.ADMIN) and not actor.is_superuser:
+        raise PermissionDenied
+    roles = sorted(user.groups.values_list("name", flat=True))
+    label = roles_text(roles)
+    if user.roles_label != label:
+        user.roles_label = label
+        user._history_user = actor
+        user._change_reason = "役割の変更"
+        user.save(update_fields=["roles_label"])
+    changes = {}
+    if before is not None:
+        for name, title in ACCOUNT_FIELDS.items():
+            if before[name] != getattr(user, name):
+                changes[title] = [str(before[name]), str(getattr(user, name))]
+        if before["roles"] != roles:
+            changes["役割"] = [roles_text(before["roles"]), label]
+        if not changes:
+            return
+    access_event_record(
+        action=Action.ACCOUNT_CHANGED,
+        request=request,
+        user=actor,
+        obj=user,
+        changes=changes,
+        created=before is None,
+    )
 
 
 @transaction.atomic

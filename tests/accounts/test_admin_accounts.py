@@ -351,3 +351,18 @@ def test_a_reset_without_a_mail_address_changes_nothing_and_says_why(
     assert coordinator.has_usable_password()
     assert mailoutbox == []
     assert not AccessEvent.objects.filter(action=Action.CREDENTIALS_RESET).exists()
+
+
+def test_only_the_admin_role_records_account_changes(coordinator, admin_user, staff_assigned):
+    from django.core.exceptions import PermissionDenied
+
+    from agencies.services import account_change_record, account_snapshot
+
+    before = account_snapshot(staff_assigned)
+    with pytest.raises(PermissionDenied):
+        account_change_record(actor=coordinator, user=staff_assigned, before=before)
+    staff_assigned.is_active = False
+    staff_assigned.save(update_fields=["is_active"])
+    account_change_record(actor=admin_user, user=staff_assigned, before=before)
+    event = AccessEvent.objects.get(action=Action.ACCOUNT_CHANGED)
+    assert (event.user, event.detail["changes"]) == (admin_user, {"有効": ["True", "False"]})
