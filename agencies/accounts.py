@@ -37,6 +37,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
+from core.saving import model_save
+
 from .audit import Action, access_event_record
 from .forms import LoginForm
 from .models import User
@@ -218,14 +220,17 @@ def credentials_reset(*, actor: User, user: User, request: HttpRequest) -> None:
     session ended with the old password hash) until the user sets their own password
     through the one-time link mailed to them and enrols TOTP again. In history (with
     the acting administrator) and in the access log."""
-    if actor.pk == user.pk:
+    if not actor.has_role(Role.ADMIN) or actor.pk == user.pk:
         raise PermissionDenied
     _require_email(user)
     user.set_unusable_password()
     user.credentials_reset_at = timezone.now()
-    user._history_user = actor
-    user._change_reason = "パスワード・二要素認証を再設定（本人が設定するまで利用不可）"
-    user.save(update_fields=["password", "credentials_reset_at"])
+    model_save(
+        user,
+        actor=actor,
+        reason="パスワード・二要素認証を再設定（本人が設定するまで利用不可）",
+        fields=["password", "credentials_reset_at"],
+    )
     deleted = _devices_delete(user)
     access_event_record(
         action=Action.CREDENTIALS_RESET,

@@ -319,7 +319,7 @@ class AccessEventAdmin(admin.ModelAdmin):
 # django-otp registers its device models in the admin (imported above so that the
 # registration has happened); there an administrator could
 # read a user's TOTP key (QR code) and clone their second factor. Devices are only
-# ever reset through the logged 「二要素認証をリセット」 action above.
+# ever reset through the logged 「パスワード・二要素認証を再設定」 action above.
 for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)

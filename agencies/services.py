@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.saving import model_save
+
 from .audit import Action, access_event_record
 from .events import staff_transferred
 from .models import Agency, User
@@ -17,6 +19,13 @@ ACCOUNT_FIELDS = {
     "is_staff": "管理画面",
     "email": "メールアドレス",  # where the one-time links go
 }
+
+
+def _shown(value) -> str:
+    """A value as the administrator reads it in the log: no True/False/None."""
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    return "（なし）" if value in (None, "") else str(value)
 
 
 def account_snapshot(user: User) -> dict:
@@ -38,14 +47,12 @@ def account_change_record(*, actor: User, user: User, before: dict | None, reque
     label = roles_text(roles)
     if user.roles_label != label:
         user.roles_label = label
-        user._history_user = actor
-        user._change_reason = "役割の変更"
-        user.save(update_fields=["roles_label"])
+        model_save(user, actor=actor, reason="役割の変更", fields=["roles_label"])
     changes = {}
     if before is not None:
         for name, title in ACCOUNT_FIELDS.items():
             if before[name] != getattr(user, name):
-                changes[title] = [str(before[name]), str(getattr(user, name))]
+                changes[title] = [_shown(before[name]), _shown(getattr(user, name))]
         if before["roles"] != roles:
             changes["役割"] = [roles_text(before["roles"]), label]
         if not changes:

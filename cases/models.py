@@ -632,4 +632,4 @@ class DvSupportMeasure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"DV等支援措置（{self.valid_from}〜）"
+        return f"DV等支援措置（{format_wareki(self.valid_from)}〜）"

@@ -852,7 +852,9 @@ def dv_measure_end(*, actor: User, measure: DvSupportMeasure, reason: str) -> Dv
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "解除の理由を入力してください。"})
-    measure.ended_at, measure.ended_by, measure.end_reason = timezone.now(), actor, reason[:200]
+    if len(reason) > 200:
+        raise ValidationError({"reason": "解除の理由は200文字以内で入力してください。"})
+    measure.ended_at, measure.ended_by, measure.end_reason = timezone.now(), actor, reason
     model_save(measure, actor=actor, reason=reason, fields=["ended_at", "ended_by", "end_reason"])
     for case in measure.person.household.cases.all():
         events.dv_measure_event(case=case, actor=actor, person=measure.person, ended=True)

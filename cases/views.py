@@ -98,7 +98,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "case": case,
             "masking": masking_for(user=request.user, households=[case.household]),
             "can_change": Need.MANAGE in needs,
-            "can_propose": Need.MANAGE in needs,
+            "can_propose": may_propose(request.user, case.household),
             "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
             "consultations": case.consultations.select_related(
@@ -595,7 +595,7 @@ def dv_measure_end(request: HttpRequest, pk, measure_pk) -> HttpResponse:
     )
     try:
         services.dv_measure_end(
-            actor=request.user, measure=measure, reason=request.POST.get("reason", "")[:200]
+            actor=request.user, measure=measure, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

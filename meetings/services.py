@@ -557,7 +557,9 @@ def proposal_decline(*, actor: User, proposal: AgendaProposal, reason: str) -> A
         raise ValidationError({"reason": "不採択の理由を入力してください。"})
     proposal.status = AgendaProposal.Status.DECLINED
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
-    proposal.decision_reason = reason[:200]
+    if len(reason) > 200:
+        raise ValidationError({"reason": "不採択の理由は200文字以内で入力してください。"})
+    proposal.decision_reason = reason
     model_save(
         proposal,
         actor=actor,

@@ -649,7 +649,7 @@ def proposal_forward(request: HttpRequest, pk) -> HttpResponse:
 def proposal_decline(request: HttpRequest, pk) -> HttpResponse:
     def decline(proposal):
         services.proposal_decline(
-            actor=request.user, proposal=proposal, reason=request.POST.get("reason", "")[:200]
+            actor=request.user, proposal=proposal, reason=request.POST.get("reason", "")
         )
         return "申出を不採択にしました。"
 

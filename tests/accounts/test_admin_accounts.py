@@ -104,7 +104,7 @@ def test_the_admin_resets_credentials_without_learning_a_password(
     user_client = Client()
     path = link.group(1).split("testserver", 1)[1]
     form_page = user_client.get(path, follow=True)
-    assert "パスワードの設定" in form_page.content.decode()
+    assert "ご自身のパスワードを設定してください" in form_page.content.decode()
     new = {"new_password1": "my-own-new-passphrase-26", "new_password2": "my-own-new-passphrase-26"}
     done = user_client.post(form_page.redirect_chain[-1][0], new)
     assert done.status_code == 302
@@ -307,7 +307,7 @@ def test_a_role_or_active_change_is_in_history_and_the_access_log(login, admin_u
     coordinator.refresh_from_db()
     assert coordinator.is_active is False
     event = AccessEvent.objects.filter(action=Action.ACCOUNT_CHANGED).latest("at")
-    assert event.detail["changes"]["有効"] == ["True", "False"]
+    assert event.detail["changes"]["有効"] == ["はい", "いいえ"]
 
 
 def test_nobody_edits_their_own_roles_or_active_flag(login, admin_user):
@@ -315,9 +315,9 @@ def test_nobody_edits_their_own_roles_or_active_flag(login, admin_user):
 
     client = login(admin_user)
     form = client.get(f"/admin/agencies/user/{admin_user.pk}/change/").context["adminform"].form
-    assert "groups" not in form.fields and "is_active" not in form.fields
+    assert not {"groups", "is_active", "is_staff"} & set(form.fields)
     coordinator_group = Group.objects.get(name=Role.COORDINATOR)
-    _change_post(client, admin_user, groups=[str(coordinator_group.pk)])
+    assert _change_post(client, admin_user, groups=[str(coordinator_group.pk)]).status_code == 302
     admin_user.refresh_from_db()
     assert not admin_user.groups.filter(name=Role.COORDINATOR).exists()
     # Nor reset their own credentials through the action.
@@ -365,4 +365,38 @@ def test_only_the_admin_role_records_account_changes(coordinator, admin_user, st
     staff_assigned.save(update_fields=["is_active"])
     account_change_record(actor=admin_user, user=staff_assigned, before=before)
     event = AccessEvent.objects.get(action=Action.ACCOUNT_CHANGED)
-    assert (event.user, event.detail["changes"]) == (admin_user, {"有効": ["True", "False"]})
+    assert (event.user, event.detail["changes"]) == (admin_user, {"有効": ["はい", "いいえ"]})
+
+
+def test_the_reset_service_refuses_any_role_but_admin(rf, coordinator, staff_assigned):
+    from django.core.exceptions import PermissionDenied
+
+    from agencies.accounts import credentials_reset
+
+    staff_assigned.email = "staff@city.example.lg.jp"
+    staff_assigned.save(update_fields=["email"])
+    with pytest.raises(PermissionDenied):
+        credentials_reset(actor=coordinator, user=staff_assigned, request=rf.get("/"))
+    staff_assigned.refresh_from_db()
+    assert staff_assigned.has_usable_password()
+
+
+def test_the_reset_service_refuses_the_admins_own_account(rf, admin_user):
+    from django.core.exceptions import PermissionDenied
+
+    from agencies.accounts import credentials_reset
+
+    admin_user.email = "admin@city.example.lg.jp"
+    admin_user.save(update_fields=["email"])
+    with pytest.raises(PermissionDenied):
+        credentials_reset(actor=admin_user, user=admin_user, request=rf.get("/"))
+    admin_user.refresh_from_db()
+    assert admin_user.has_usable_password()
+
+
+def test_reenrolling_needs_a_session_past_the_second_factor(unverified, coordinator):
+    TOTPDevice.objects.create(user=coordinator, name="認証アプリ", confirmed=True)
+    response = unverified(coordinator).post("/accounts/mfa/reenrol/", {"token": "123456"})
+    assert response.status_code == 302
+    assert "/accounts/mfa/verify/" in response["Location"]
+    assert TOTPDevice.objects.filter(user=coordinator, confirmed=True).exists()

@@ -11,7 +11,7 @@ import html
 import re
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -164,6 +164,9 @@ def test_only_a_managing_coordinator_records_or_ends_a_measure(
     assert case.events.filter(kind="dv_measure").exists()
     with pytest.raises(PermissionDenied):
         services.dv_measure_end(actor=staff_assigned, measure=measure, reason="x")
+    # A reason over the limit is refused with the limit named, never cut silently.
+    with pytest.raises(ValidationError, match="200文字以内"):
+        services.dv_measure_end(actor=coordinator, measure=measure, reason="あ" * 201)
     services.dv_measure_end(actor=coordinator, measure=measure, reason="措置の終了")
     page = login(staff_assigned).get(reverse("cases:household_detail", args=[case.household_id]))
     assert ADDRESS in page.content.decode()
