@@ -85,6 +85,6 @@ def test_the_admin_form_cannot_change_an_agency(login, admin_user, coordinator, 
     data = {name: form[name].value() or "" for name in form.fields}
     data.update({"agency": other_agency.pk, "groups": [g.pk for g in coordinator.groups.all()]})
     data = {k: v for k, v in data.items() if v is not None}
-    client.post(url, data)
+    assert client.post(url, data).status_code == 302  # saved — without the agency
     coordinator.refresh_from_db()
     assert coordinator.agency != other_agency

@@ -28,8 +28,10 @@ def test_reuse_db_after_a_transactional_test_works():
     user = params.get("user", "postgres")
     host, port = params.get("host", "127.0.0.1"), params.get("port", 5432)
     password = f":{params['password']}" if params.get("password") else ""
+    # Not the outer run's options: CI sets PYTEST_ADDOPTS=--create-db, which would
+    # rebuild the database in the second run and hide the very bug this test is for.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
         "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{name}",
     }
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--reuse-db"]

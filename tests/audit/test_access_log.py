@@ -107,3 +107,10 @@ def test_a_masked_duplicate_match_is_logged(login, case, coordinator, staff_unas
     event = AccessEvent.objects.get(action=AccessEvent.Action.EXISTENCE_NOTICE)
     assert (event.user, event.object_id) == (staff_unassigned, str(person.pk))
     assert person.family_name not in event.object_label
+
+
+def test_an_allowed_request_writes_no_denial(login, case, coordinator):
+    client = login(coordinator)
+    assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
+    assert client.post(reverse("accounts:session_keepalive")).status_code == 200
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.DENIED).exists()

@@ -97,7 +97,8 @@ def test_the_secretariat_builds_a_joint_agenda(
     # The same case under the 支援会議 of the same sitting: no consent needed.
     page.get_by_role("link", name="支援会議で扱う議題", exact=True).click()
     row = page.get_by_role("row", name=re.compile(case.number))
-    expect(row).to_contain_text("可")
+    expect(row.locator(".badge--ok")).to_have_text("可")
+    expect(row.locator(".badge--ng")).to_have_count(0)
     row.get_by_role("button", name=re.compile(rf"^議題にする.*{case.number}")).click()
     expect(page.get_by_role("status")).to_contain_text("支援会議の議題にしました")
     agenda = page.get_by_role("table", name="議題")

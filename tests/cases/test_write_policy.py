@@ -14,6 +14,7 @@ from django.utils import timezone
 from agencies.models import AccessEvent, Agency, Area
 from agencies.roles import Role
 from cases import selectors, services
+from cases.fields import years_from_today
 from cases.models import CaseAccess, Consultation, Person
 from cases.permissions import Need, household_needs, person_consent_needs_met
 from consent import services as consent_services
@@ -293,14 +294,13 @@ def test_manage_on_a_household_needs_manage_on_every_open_case(case, coordinator
 def test_the_self_consent_age_boundary(coordinator, case, age, allowed):
     from django.core.exceptions import ValidationError
 
-    today = timezone.localdate()
     child = services.person_add(
         actor=coordinator,
         household=case.household,
         data=member_data(
             given_name="花子",
             relation=Person.Relation.CHILD,
-            birth_date=today.replace(year=today.year - age) - dt.timedelta(days=1),
+            birth_date=years_from_today(-age)() - dt.timedelta(days=1),
         ),
     )
     if allowed:
