@@ -7,7 +7,17 @@ import datetime as dt
 from agencies.models import Agency, User
 from core.japanese import format_wareki, to_tokyo
 
-from .models import Case, CaseAccess, CaseEvent, Consultation, EmergencyAccessRequest, Person
+from .models import (
+    Case,
+    CaseAccess,
+    CaseClosure,
+    CaseEvent,
+    CaseSuspension,
+    Consultation,
+    EmergencyAccessRequest,
+    Person,
+    SupportRecord,
+)
 
 
 def _event(*, case: Case, actor: User, kind: str, message: str, **parameters) -> CaseEvent:
@@ -271,3 +281,86 @@ def support_access_granted_event(
         user_id=user.pk,
         **ids,
     )
+
+
+# ---------------------------------------------------------------------------
+# The case's life after its opening
+
+_RECORD_KINDS = {
+    "added": (CaseEvent.Kind.RECORD_ADDED, "記録しました"),
+    "corrected": (CaseEvent.Kind.RECORD_CORRECTED, "修正しました"),
+    "cancelled": (CaseEvent.Kind.RECORD_CANCELLED, "取り消しました"),
+}
+
+
+def support_record_event(
+    *, case: Case, actor: User, record: SupportRecord, action: str, reason: str = ""
+) -> CaseEvent:
+    """Names the record by date, kind and agency — never its content, which the
+    timeline's readers may not all see (閲覧制限)."""
+    kind, verb = _RECORD_KINDS[action]
+    if record.restricted:
+        what = f"{record.agency}の閲覧制限付きの支援経過を{verb}"
+    else:
+        what = (
+            f"{format_wareki(record.occurred_on)}の支援経過（{record.get_kind_display()}、"
+            f"{record.agency}）を{verb}"
+        )
+    message = f"{what}。" + (f" 理由: {reason}" if reason and not record.restricted else "")
+    return _event(
+        case=case, actor=actor, kind=kind, message=message[:300], record_id=str(record.pk)
+    )
+
+
+def case_suspended_event(*, case: Case, actor: User, suspension: CaseSuspension) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.SUSPENDED,
+        message=(
+            f"ケースを中断しました（{suspension.get_reason_display()}）。経緯: {suspension.note}"
+        )[:300],
+        previous_status=suspension.previous_status,
+    )
+
+
+def case_resumed_event(*, case: Case, actor: User, suspension: CaseSuspension) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.RESUMED,
+        message=(
+            f"中断から再開しました（状態: {case.get_status_display()}）。"
+            f"経緯: {suspension.resume_note}"
+        )[:300],
+    )
+
+
+def case_closed_event(
+    *, case: Case, actor: User, closure: CaseClosure, missing: list[str]
+) -> CaseEvent:
+    message = f"ケースを終結しました（{closure.get_reason_display()}）。"
+    if closure.handover_agency_id:
+        message += f" 主担当機関: {closure.handover_agency}。"
+        if missing:
+            message += (
+                f" {closure.handover_agency}を範囲に含む同意がない対象者: {'、'.join(missing)}。"
+            )
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.CLOSED,
+        message=message[:300],
+        reason=closure.reason,
+        improvement=closure.improvement,
+    )
+
+
+def case_reopened_event(*, case: Case, actor: User, closure: CaseClosure) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.REOPENED,
+        message=f"終結したケースを再開しました。理由: {closure.reopen_reason}"[:300],
+    )
+

@@ -219,3 +219,20 @@ def can_list_case_data(user: User) -> bool:
 
 def can_open_case(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
+# ---------------------------------------------------------------------------
+# Support records (支援経過) and the case's life after its opening
+
+
+def sees_restricted_record(user: User, *, agency_id, needs: frozenset[Need]) -> bool:
+    """閲覧制限: only the managing coordinators and the author's agency see the record."""
+    return Need.MANAGE in needs or (agency_id is not None and user.agency_id == agency_id)
+
+
+def may_amend_record(user: User, *, agency_id, needs: frozenset[Need]) -> bool:
+    """A record is corrected or cancelled by its own agency (with *work* on the case)
+    or by the managing coordinators — never by another agency that merely works it."""
+    if Need.MANAGE in needs:
+        return True
+    return Need.WORK in needs and user.agency_id == agency_id

@@ -34,12 +34,15 @@ from .masking import (
 from .models import (
     Case,
     CaseAccess,
+    CaseClosure,
     CaseEvent,
+    CaseSuspension,
     Consultation,
     DvSupportMeasure,
     EmergencyAccessRequest,
     Household,
     Person,
+    SupportRecord,
 )
 from .permissions import (
     Need,
@@ -556,3 +559,47 @@ def case_worker_home(*, user: User) -> dict:
             .order_by("received_at")[:20]
         )
     return context
+
+
+# ---------------------------------------------------------------------------
+# 支援経過記録 and the case's life after its opening
+
+
+def support_records_for_user(
+    *, user: User, case: Case, needs: frozenset[Need], include_cancelled: bool = True
+) -> QuerySet[SupportRecord]:
+    """The case's records this user may read: 閲覧制限 ones only for the managing
+    coordinators and the author's agency (``sees_restricted_record``)."""
+    records = case.records.select_related("agency", "author", "cancelled_by")
+    if Need.MANAGE not in needs:
+        records = records.filter(Q(restricted=False) | Q(agency_id=user.agency_id))
+    if not include_cancelled:
+        records = records.filter(cancelled_at__isnull=True)
+    return records.order_by("-occurred_on", "-created_at")
+
+
+def support_record_get_for_user(*, user: User, case: Case, pk) -> SupportRecord:
+    """A record of this case the user may read, or 404 — a record of another case, or
+    one behind 閲覧制限, answers as if it did not exist."""
+    needs = case_needs(user, case)
+    record = support_records_for_user(user=user, case=case, needs=needs).filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def support_record_history(*, record: SupportRecord) -> list:
+    """Every saved version of the record, newest first, with who and why."""
+    return list(record.history.select_related("history_user").order_by("-history_date"))
+
+
+def case_standing_closure(*, case: Case) -> CaseClosure | None:
+    return (
+        case.closures.filter(reopened_at__isnull=True)
+        .select_related("handover_agency", "closed_by")
+        .first()
+    )
+
+
+def case_open_suspension(*, case: Case) -> CaseSuspension | None:
+    return case.suspensions.filter(resumed_at__isnull=True).select_related("suspended_by").first()

@@ -30,3 +30,12 @@ def end_personal_grants_on_transfer(sender, *, user, old_agency, actor, reason, 
             access, actor=actor, reason=access.revoke_reason, fields=["revoked_at", "revoke_reason"]
         )
         events.access_revoked_event(case=access.case, actor=actor, access=access)
+
+
+# Sent inside the transaction that closed the case: case, actor. The meetings app ends
+# the case's 支援会議 handlings (and their user-level grants) in reply.
+case_closed = Signal()
+
+# Asked when a closing hands the case over: case, agency. The consent app answers with
+# the names of the subjects whose valid 同意 (情報共有) does not cover the agency.
+case_consent_gaps = Signal()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import support
 
 app_name = "cases"
 
@@ -15,6 +16,28 @@ urlpatterns = [
         name="case_access_revoke",
     ),
     path("cases/<uuid:pk>/history/", views.case_history, name="case_history"),
+    path("cases/<uuid:pk>/records/", support.record_list, name="record_list"),
+    path("cases/<uuid:pk>/records/new/", support.record_new, name="record_new"),
+    path("cases/<uuid:pk>/records/print/", support.record_print, name="record_print"),
+    path(
+        "cases/<uuid:pk>/records/<uuid:record_pk>/",
+        support.record_detail,
+        name="record_detail",
+    ),
+    path(
+        "cases/<uuid:pk>/records/<uuid:record_pk>/edit/",
+        support.record_correct,
+        name="record_correct",
+    ),
+    path(
+        "cases/<uuid:pk>/records/<uuid:record_pk>/cancel/",
+        support.record_cancel,
+        name="record_cancel",
+    ),
+    path("cases/<uuid:pk>/suspend/", support.case_suspend, name="case_suspend"),
+    path("cases/<uuid:pk>/resume/", support.case_resume, name="case_resume"),
+    path("cases/<uuid:pk>/close/", support.case_close, name="case_close"),
+    path("cases/<uuid:pk>/reopen/", support.case_reopen, name="case_reopen"),
     path("emergency/", views.emergency_list, name="emergency_list"),
     path("emergency/<int:pk>/approve/", views.emergency_approve, name="emergency_approve"),
     path("emergency/<int:pk>/end/", views.emergency_end, name="emergency_end"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from cases.signals import case_opened
+from cases.signals import case_consent_gaps, case_opened
 
 
 @receiver(case_opened, dispatch_uid="consent.apply_consents_to_opened_case")
@@ -13,3 +13,12 @@ def apply_consents_to_opened_case(sender, *, case, actor, **kwargs):
     from .services import consent_access_sync_for_case
 
     consent_access_sync_for_case(actor=actor, case=case)
+
+
+@receiver(case_consent_gaps, dispatch_uid="consent.case_consent_gaps")
+def answer_case_consent_gaps(sender, *, case, agency, **kwargs) -> list[str]:
+    """The subjects of ``case`` whose valid 同意 (情報共有) today does not cover ``agency``."""
+    from .selectors import persons_without_sharing_consent
+
+    people = case.subjects.order_by("created_at")
+    return [p.full_name for p in persons_without_sharing_consent(persons=people, agency=agency)]

@@ -127,3 +127,20 @@ def consent_get_for_user(*, user: User, person: Person, pk) -> Consent:
         return person.consents.prefetch_related("agencies").get(pk=pk)
     except (Consent.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def persons_without_sharing_consent(*, persons, agency, on: dt.date | None = None) -> list[Person]:
+    """Of ``persons``, those with no consent valid on ``on`` whose purposes include
+    関係機関との情報共有 and whose scope names ``agency``."""
+    day = on or timezone.localdate()
+    missing = []
+    for person in persons.prefetch_related("consents__agencies"):
+        covered = any(
+            consent.purpose_sharing
+            and consent.is_valid_on(day)
+            and any(a.pk == agency.pk for a in consent.agencies.all())
+            for consent in person.consents.all()
+        )
+        if not covered:
+            missing.append(person)
+    return missing

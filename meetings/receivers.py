@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import receiver
 
+from cases.signals import case_closed
 from consent.signals import consent_withdrawn
 
 
@@ -14,3 +15,12 @@ def recheck_after_withdrawal(sender, *, consent, actor, **kwargs):
     from .tasks import upcoming_meetings_recheck_task
 
     transaction.on_commit(upcoming_meetings_recheck_task.delay)
+
+
+@receiver(case_closed, dispatch_uid="meetings.end_handlings_of_closed_case")
+def end_handlings_of_closed_case(sender, *, case, actor, **kwargs):
+    """Closing a case ends its 支援会議 handlings, and the pledged members' user-level
+    grants with them, in the closing transaction."""
+    from .services import handlings_end_for_closed_case
+
+    handlings_end_for_closed_case(actor=actor, case=case)

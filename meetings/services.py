@@ -801,6 +801,17 @@ def handling_end(*, actor: User, handling: BodyCaseHandling, reason: str) -> Bod
     return _handling_end(actor=actor, handling=handling, reason=reason.strip())
 
 
+def handlings_end_for_closed_case(*, actor: User, case: Case) -> int:
+    """Called inside ``case_close`` (which checked *manage*): every handling of the
+    case ends, and with it the user-level 支援会議 grants."""
+    handlings = BodyCaseHandling.objects.select_for_update().filter(case=case, ended_at=None)
+    count = 0
+    for handling in handlings.select_related("body", "case"):
+        _handling_end(actor=actor, handling=handling, reason="ケースの終結")
+        count += 1
+    return count
+
+
 def _handling_end(*, actor: User, handling: BodyCaseHandling, reason: str) -> BodyCaseHandling:
     handling.ended_at = timezone.now()
     handling.ended_by = actor

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -32,14 +33,22 @@ def fields_of_every_form(*, own_only: bool = False):
         if own_only and "site-packages" in config.path:
             continue
         try:
-            module = importlib.import_module(f"{config.name}.forms")
+            package = importlib.import_module(f"{config.name}.forms")
         except ModuleNotFoundError:
             continue
-        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
-            if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
-                continue
-            for name, field in getattr(cls, "base_fields", {}).items():
-                yield f"{module.__name__}.{cls_name}", name, field
+        # A forms module that grew into a package: its submodules too.
+        modules = [package] + [
+            importlib.import_module(info.name)
+            for info in pkgutil.iter_modules(
+                getattr(package, "__path__", []), prefix=f"{package.__name__}."
+            )
+        ]
+        for module in modules:
+            for cls_name, cls in inspect.getmembers(module, inspect.isclass):
+                if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
+                    continue
+                for name, field in getattr(cls, "base_fields", {}).items():
+                    yield f"{module.__name__}.{cls_name}", name, field
 
 
 def date_fields_of_every_form() -> list[tuple[str, str, JapaneseDateField]]:
@@ -56,6 +65,8 @@ def test_the_walk_finds_the_date_fields_of_every_app():
         "cases.forms.PersonForm",
         "cases.forms.ConsultationForm",
         "cases.forms.DvMeasureForm",
+        "cases.forms.support.SupportRecordForm",
+        "cases.forms.support.SupportRecordCorrectForm",
         "consent.forms.ConsentForm",
         "consent.forms.ConsentWithdrawForm",
         "meetings.forms.MeetingForm",

@@ -8,6 +8,7 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from agencies.models import AccessEvent
 from cases import services
+from cases.services import support
 from tests.factories import make_consent, make_consultation, open_case
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,27 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
     measure = person.dv_measures.first() or services.dv_measure_set(
         actor=case.lead_coordinator, person=person, valid_from=dt.date(2026, 4, 1)
     )
+    record = case.records.first() or support.support_record_add(
+        actor=case.lead_coordinator,
+        case=case,
+        occurred_on=dt.date(2026, 4, 1),
+        kind="visit",
+        content="訪問した。",
+    )
     member = {"household_pk": household.pk, "person_pk": person.pk}
+    on_case = {"pk": case.pk}
+    on_record = {"pk": case.pk, "record_pk": record.pk}
     return {
+        "cases:record_list": on_case,
+        "cases:record_print": on_case,
+        "cases:record_new": on_case,
+        "cases:record_detail": on_record,
+        "cases:record_correct": on_record,
+        "cases:record_cancel": on_record,
+        "cases:case_suspend": on_case,
+        "cases:case_resume": on_case,
+        "cases:case_close": on_case,
+        "cases:case_reopen": on_case,
         "consent:person_consents": member,
         "consent:consent_new": member,
         "consent:consent_withdraw": {**member, "pk": consent.pk},
@@ -84,6 +104,7 @@ POST_ONLY = {
     "cases:emergency_approve",
     "cases:emergency_end",
     "cases:dv_measure_end",
+    "cases:record_cancel",
 }
 
 
@@ -130,6 +151,14 @@ def test_nested_ids_of_another_case_answer_404_and_are_logged(
     }
     for name, kwargs in mixed.items():
         url = reverse(name, kwargs=kwargs)
+        assert client.get(url).status_code == 404, url
+        assert AccessEvent.objects.filter(action=AccessEvent.Action.DENIED, path=url).exists()
+    # A record of the other case under the own case's URL.
+    foreign_record = support.support_record_add(
+        actor=coordinator, case=case, occurred_on=dt.date(2026, 4, 1), kind="phone", content="x"
+    )
+    for name in ("cases:record_detail", "cases:record_correct"):
+        url = reverse(name, kwargs={"pk": own_case.pk, "record_pk": foreign_record.pk})
         assert client.get(url).status_code == 404, url
         assert AccessEvent.objects.filter(action=AccessEvent.Action.DENIED, path=url).exists()
     # A coordinator who may change both cases still cannot revoke one case's grant

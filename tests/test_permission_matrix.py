@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from agencies.roles import Role
 from cases import services
+from cases.services import support
 from tests.factories import (
     AgencyFactory,
     make_consent,
@@ -71,6 +72,18 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:case_access":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:case_access_revoke":     ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
     "cases:case_history":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    # 支援経過: read by everyone with access, written by those who work the case.
+    "cases:record_list":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:record_print":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:record_new":             ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:record_detail":          ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:record_correct":         ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:record_cancel":          ("POST", (LOGIN, 302, 302, 404, 404, 404, 404)),
+    # 中断・終結・再開: the managing coordinators.
+    "cases:case_suspend":           ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:case_resume":            ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:case_close":             ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:case_reopen":            ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     # Break-glass: the managing coordinators provide; any coordinator confirms or ends.
     "cases:emergency_new":          ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:emergency_list":         ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
@@ -213,7 +226,31 @@ def _build_world() -> dict:
     measure = services.dv_measure_set(
         actor=coordinator, person=uncased.person, valid_from=dt.date(2026, 4, 1)
     )
+    record = support.support_record_add(
+        actor=staff_assigned,
+        case=case,
+        occurred_on=dt.date(2026, 4, 1),
+        kind="visit",
+        content="訪問した。",
+    )
+    on_case = {"pk": case.pk}
+    on_record = {"pk": case.pk, "record_pk": record.pk}
     objects = {
+        **{
+            name: on_case
+            for name in (
+                "cases:record_list",
+                "cases:record_print",
+                "cases:record_new",
+                "cases:case_suspend",
+                "cases:case_resume",
+                "cases:case_close",
+                "cases:case_reopen",
+            )
+        },
+        "cases:record_detail": on_record,
+        "cases:record_correct": on_record,
+        "cases:record_cancel": on_record,
         "cases:dv_measure_new": {"pk": uncased.household_id},
         "cases:dv_measure_end": {"pk": uncased.household_id, "measure_pk": measure.pk},
         "cases:case_detail": {"pk": case.pk},

@@ -26,6 +26,7 @@ from agencies.models import AccessEvent, Agency, Area
 from agencies.roles import Role
 from cases import services
 from cases.models import CaseAccess, CaseEvent, Consultation
+from cases.services import support
 from meetings import services as meeting_services
 from tests.factories import (
     TEST_PASSWORD,
@@ -93,6 +94,17 @@ ROWS = [
     row("cases:case_edit",            L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:case_access",          L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:case_access_revoke",   L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    # 支援経過: anyone who works the case writes; its own agency or the managing
+    # coordinators correct and cancel it (the record here is the window's).
+    row("cases:record_new",           L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:record_correct",       L, 404, OK, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:record_cancel",        L, 404, OK, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    # 中断・終結 and their 再開: manage. The suspended and the closed case here are
+    # cases of their own: only the window that took them and the hub reach them.
+    row("cases:case_suspend",         L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:case_close",           L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:case_resume",          L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    row("cases:case_reopen",          L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
     # Break-glass: the managing coordinators provide; a second coordinator of any hub
     # confirms, and any coordinator may end it.
     row("cases:emergency_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
@@ -278,6 +290,25 @@ def _build_world() -> dict[str, Any]:
     ended.valid_until = timezone.now() - dt.timedelta(hours=1)
     ended.save(update_fields=["valid_until"])
     transfer_target = user_with_role(staff, agency=nobody, username="w_transfer")
+    record = support.support_record_add(
+        actor=users["receiving"],
+        case=case,
+        occurred_on=timezone.localdate(),
+        kind="visit",
+        content="訪問した。",
+    )
+    paused = open_case(
+        make_consultation(actor=users["receiving"], members=[member_data(family_name="伊藤")]),
+        actor=coordinator,
+    )
+    support.case_suspend(actor=coordinator, case=paused, reason="lost_contact", note="不在続き")
+    closed = open_case(
+        make_consultation(actor=users["receiving"], members=[member_data(family_name="渡辺")]),
+        actor=coordinator,
+    )
+    support.case_close(
+        actor=coordinator, case=closed, reason="resolved", improvement="improved", evaluation="解決"
+    )
 
     # Each persona's client, logged in with a verified second factor.
     clients = {"anonymous": Client()}
@@ -294,6 +325,13 @@ def _build_world() -> dict[str, Any]:
     pledge_row = body.members.get(user=users["pledged"]).pledges.get()
     kwargs = {
         "cases:case_edit": {"pk": case.pk},
+        "cases:record_new": {"pk": case.pk},
+        "cases:record_correct": {"pk": case.pk, "record_pk": record.pk},
+        "cases:record_cancel": {"pk": case.pk, "record_pk": record.pk},
+        "cases:case_suspend": {"pk": case.pk},
+        "cases:case_close": {"pk": case.pk},
+        "cases:case_resume": {"pk": paused.pk},
+        "cases:case_reopen": {"pk": closed.pk},
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": partner_access.pk},
         "cases:emergency_new": {"pk": case.household_id},
@@ -355,6 +393,28 @@ def _build_world() -> dict[str, Any]:
             **date_post("valid_until", None),
         },
         "cases:case_access_revoke": {"reason": "支援終了"},
+        "cases:record_new": {
+            **once(),
+            **date_post("occurred_on", today),
+            "kind": "phone",
+            "content": "電話で近況を確認した。",
+        },
+        "cases:record_correct": {
+            "version": record.version,
+            **date_post("occurred_on", today),
+            "kind": "visit",
+            "content": "訪問した（同居の母と面談）。",
+            "reason": "聞き取りの追記",
+        },
+        "cases:record_cancel": {"reason": "別の世帯の記録だった"},
+        "cases:case_suspend": {"reason": "refusal", "note": "支援を拒否された"},
+        "cases:case_resume": {"note": "本人から連絡があった"},
+        "cases:case_close": {
+            "reason": "resolved",
+            "improvement": "improved",
+            "evaluation": "就労につながった。",
+        },
+        "cases:case_reopen": {"reason": "再び相談があった"},
         "cases:emergency_new": {
             "agency": nobody.pk,
             "legal_basis": "27_1_1",

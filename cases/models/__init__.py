@@ -295,13 +295,16 @@ class Case(VersionedModel):
         SUSPENDED = "suspended", "中断"
         CLOSED = "closed", "終結"
 
-    OPEN_STATUSES = (
+    # Statuses of a case being worked; a plain edit moves between these only.
+    ACTIVE_STATUSES = (
         Status.INTAKE,
         Status.ASSESSMENT,
         Status.PLANNING,
         Status.SUPPORT,
         Status.MONITORING,
     )
+    # DESIGN.md: "open case" means any case not closed, 中断 included.
+    OPEN_STATUSES = (*ACTIVE_STATUSES, Status.SUSPENDED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     fiscal_year = models.PositiveIntegerField("年度", editable=False)
@@ -456,6 +459,17 @@ class CaseEvent(models.Model):
         DV_MEASURE = "dv_measure", "DV等支援措置"
         MEETING_AGENDA = "meeting_agenda", "会議の議題に追加"
         AGENDA_PROPOSED = "agenda_proposed", "会議への議題の申出"
+        RECORD_ADDED = "record_added", "支援経過を記録"
+        RECORD_CORRECTED = "record_corrected", "支援経過を修正"
+        RECORD_CANCELLED = "record_cancelled", "支援経過を取消"
+        SUSPENDED = "suspended", "中断"
+        RESUMED = "resumed", "中断からの再開"
+        CLOSED = "closed", "終結"
+        REOPENED = "reopened", "終結からの再開"
+        ASSESSMENT_SAVED = "assessment_saved", "アセスメント"
+        PLAN_SAVED = "plan_saved", "支援プランの作成・改訂"
+        PLAN_STATUS = "plan_status", "支援プランの協議・承認"
+        TASK_REPORTED = "task_reported", "役割分担の報告"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
@@ -633,3 +647,23 @@ class DvSupportMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"DV等支援措置（{format_wareki(self.valid_from)}〜）"
+
+
+from .support import CaseClosure, CaseSuspension, SupportRecord  # noqa: E402
+
+__all__ = [
+    "Case",
+    "CaseAccess",
+    "CaseClosure",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "CaseSuspension",
+    "Consultation",
+    "DvSupportMeasure",
+    "EmergencyAccessRequest",
+    "Household",
+    "IssueCategory",
+    "Person",
+    "SupportRecord",
+    "VersionedModel",
+]

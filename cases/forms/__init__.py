@@ -12,9 +12,9 @@ from agencies.roles import Role
 from agencies.submissions import SubmitOnceField
 from core.japanese import end_of_day_tokyo, format_wareki
 
-from .fields import JapaneseDateField, combine_tokyo, years_from_today
-from .models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
-from .permissions import PERSON_WORK_FIELDS
+from ..fields import JapaneseDateField, combine_tokyo, years_from_today
+from ..models import Case, Consultation, EmergencyAccessRequest, Household, IssueCategory, Person
+from ..permissions import PERSON_WORK_FIELDS
 
 KANA_RE = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f\s\u3000ー・=＝]+$")
 
@@ -341,8 +341,15 @@ class CaseEditForm(forms.ModelForm):
         )
         # 中断・終結 need their own flows (reasons, hand-over); not a plain edit.
         self.fields["status"].choices = [
-            c for c in Case.Status.choices if c[0] in Case.OPEN_STATUSES
+            c for c in Case.Status.choices if c[0] in Case.ACTIVE_STATUSES
         ]
+        if self.instance.status not in Case.ACTIVE_STATUSES:
+            # A suspended or closed case keeps its status until it is resumed/reopened.
+            self.fields["status"].choices = [
+                (self.instance.status, self.instance.get_status_display())
+            ]
+            self.fields["status"].disabled = True
+            self.fields["status"].help_text = "中断・終結中の状態は「再開」で戻します。"
 
 
 class CaseAccessGrantForm(forms.Form):

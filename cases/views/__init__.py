@@ -17,8 +17,8 @@ from agencies.audit import Action, access_event_record
 from agencies.roles import Role
 from agencies.submissions import AlreadySubmitted, already_submitted_response
 
-from . import intake, selectors, services
-from .forms import (
+from .. import intake, selectors, services
+from ..forms import (
     CaseAccessGrantForm,
     CaseAccessRevokeForm,
     CaseEditForm,
@@ -33,9 +33,9 @@ from .forms import (
     PersonForm,
     add_service_errors,
 )
-from .masking import CONSULTER_MASK_TEXT, masking_for, sees_consulter
-from .models import Case, CaseAccess
-from .permissions import (
+from ..masking import CONSULTER_MASK_TEXT, masking_for, sees_consulter
+from ..models import Case, CaseAccess
+from ..permissions import (
     Need,
     active_q,
     can_list_case_data,
@@ -44,7 +44,7 @@ from .permissions import (
     may_propose,
     person_consent_needs_met,
 )
-from .templatetags.kasane import wareki_datetime
+from ..templatetags.kasane import wareki_datetime
 
 
 def _page(request: HttpRequest, queryset):
@@ -98,7 +98,13 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "case": case,
             "masking": masking_for(user=request.user, households=[case.household]),
             "can_change": Need.MANAGE in needs,
+            "can_work": Need.WORK in needs and case.status != Case.Status.CLOSED,
             "can_propose": may_propose(request.user, case.household),
+            "records": selectors.support_records_for_user(
+                user=request.user, case=case, needs=needs
+            )[:10],
+            "closure": selectors.case_standing_closure(case=case),
+            "suspension": selectors.case_open_suspension(case=case),
             "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
             "consultations": case.consultations.select_related(

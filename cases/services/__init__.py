@@ -24,9 +24,9 @@ from core.japanese import (
 )
 from core.saving import model_save
 
-from . import events
-from .masking import protected_household_ids, sees_protected_contacts
-from .models import (
+from .. import events
+from ..masking import protected_household_ids, sees_protected_contacts
+from ..models import (
     Case,
     CaseAccess,
     CaseNumberCounter,
@@ -37,7 +37,7 @@ from .models import (
     IssueCategory,
     Person,
 )
-from .permissions import (
+from ..permissions import (
     HOUSEHOLD_WORK_FIELDS,
     PERSON_WORK_FIELDS,
     Need,
@@ -48,8 +48,8 @@ from .permissions import (
     fields_need,
     household_needs,
 )
-from .selectors import consultations_visible_to
-from .signals import case_opened
+from ..selectors import consultations_visible_to
+from ..signals import case_opened
 
 # ---------------------------------------------------------------------------
 # Optimistic locking
@@ -486,6 +486,12 @@ def case_update(
     """Change status, 主担当機関 or 担当調整役. Status changes need no reason here;
     終結 and 中断 get their own flows in the lifecycle work."""
     require_case_need(actor, case, Need.MANAGE)
+    status = data.get("status", case.status)
+    if status != case.status and (
+        case.status not in Case.ACTIVE_STATUSES or status not in Case.ACTIVE_STATUSES
+    ):
+        # 中断・再開・終結 have their own flows: reasons, evaluation, hand-over.
+        raise ValidationError({"status": "中断・終結・再開は、それぞれの画面から行ってください。"})
     lead = data.get("lead_coordinator")
     if lead is not None and not lead.has_role(Role.COORDINATOR):
         raise ValidationError({"lead_coordinator": "担当調整役には調整役の職員を選んでください。"})
