@@ -364,3 +364,33 @@ def case_reopened_event(*, case: Case, actor: User, closure: CaseClosure) -> Cas
         message=f"終結したケースを再開しました。理由: {closure.reopen_reason}"[:300],
     )
 
+
+def plan_event(*, case: Case, actor: User, plan, what: str, status: bool = False) -> CaseEvent:
+    """支援プラン: made, edited, discussed, approved (``status``) — by version number."""
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.PLAN_STATUS if status else CaseEvent.Kind.PLAN_SAVED,
+        message=f"支援プラン第{plan.number}版{what}。"[:300],
+        plan_id=str(plan.pk),
+    )
+
+
+def task_reported_event(*, case: Case, actor: User, task) -> CaseEvent:
+    state = "完了" if task.status == "done" else "対応中"
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.TASK_REPORTED,
+        message=f"役割分担「{task.content}」（{task.assignee}）を報告しました（{state}）。"[:300],
+        task_id=task.pk,
+    )
+
+
+def assessment_event(*, case: Case, actor: User, what: str) -> CaseEvent:
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.ASSESSMENT_SAVED,
+        message=f"インテーク・アセスメントシート{what}。",
+    )

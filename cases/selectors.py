@@ -7,13 +7,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as Case_
-from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import User
 from agencies.roles import Role
 from core.japanese import (
+    fiscal_year_bounds,
     format_wareki,
     normalize_address,
     normalize_kana,
@@ -44,9 +45,12 @@ from .models import (
     Person,
     SupportRecord,
 )
+from .models.plans import Assessment, AssessmentMember, PlanStakeholder, PlanTask, SupportPlan
 from .permissions import (
+    BASIS_NEEDS,
     Need,
     access_rows_for,
+    active_q,
     case_needs,
     case_needs_met,
     emergency_household_ids,
@@ -603,3 +607,110 @@ def case_standing_closure(*, case: Case) -> CaseClosure | None:
 
 def case_open_suspension(*, case: Case) -> CaseSuspension | None:
     return case.suspensions.filter(resumed_at__isnull=True).select_related("suspended_by").first()
+
+
+# ---------------------------------------------------------------------------
+# 支援プラン, 役割分担 and the assessment (read by everyone who sees the case)
+
+
+def active_access_q() -> Q:
+    """Access rows in effect now (for the agencies a task may go to)."""
+    return active_q(timezone.now())
+
+
+def plan_get_for_user(*, case: Case, pk) -> SupportPlan:
+    """A plan of this case (the caller has checked the case), or 404."""
+    plan = case.plans.select_related("approved_by", "created_by").filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def plan_task_get(*, plan: SupportPlan, pk) -> PlanTask:
+    task = plan.tasks.filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def plan_stakeholder_get(*, plan: SupportPlan, pk) -> PlanStakeholder:
+    stakeholder = plan.stakeholders.filter(pk=pk).first()
+    if stakeholder is None:
+        raise Http404
+    return stakeholder
+
+
+def current_plan(*, case: Case) -> SupportPlan | None:
+    """The plan in force (承認) or, before one is approved, the one being drafted."""
+    plans = case.plans.all()
+    return (
+        plans.filter(status=SupportPlan.Status.APPROVED).first()
+        or plans.filter(status__in=[SupportPlan.Status.DRAFT, SupportPlan.Status.DISCUSSED]).first()
+    )
+
+
+def tasks_for_agency(*, user: User) -> QuerySet[PlanTask]:
+    """Open tasks of approved plans assigned to the user's agency, on cases the user
+    reaches with a basis that lets them work."""
+    working = access_rows_for(user).filter(
+        basis__in=[b for b, n in BASIS_NEEDS.items() if Need.WORK in n]
+    )
+    return (
+        PlanTask.objects.filter(
+            agency_id=user.agency_id,
+            status=PlanTask.Status.OPEN,
+            plan__status=SupportPlan.Status.APPROVED,
+            plan__case_id__in=working.values("case_id"),
+        )
+        .select_related("plan__case__household", "agency")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+
+
+def assessment_for_case(*, case: Case) -> Assessment | None:
+    return Assessment.objects.filter(case=case).select_related("assessed_by").first()
+
+
+def assessment_rows(*, assessment: Assessment) -> list[AssessmentMember]:
+    """The member rows, 本人 first, with their issues."""
+    rank = Case_(
+        When(person__relation=Person.Relation.SELF, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(
+        assessment.members.select_related("person")
+        .prefetch_related("issues")
+        .annotate(relation_rank=rank)
+        .order_by("relation_rank", "person__created_at")
+    )
+
+
+@dataclass(frozen=True)
+class StakeholderCount:
+    """成果指標 「支援のために連携した関係者の数」 for one 年度."""
+
+    fiscal_year: int
+    count: int
+    by_kind: dict[str, int]
+    how: str = (
+        "その年度に承認された支援プランが挙げた関係者を、1年度に1回だけ数えます。登録済みの"
+        "機関は機関ごとに、それ以外は種別と名称（全角・半角、空白の違いを無視）ごとに1件です。"
+    )
+
+
+def stakeholder_count(*, fiscal_year: int) -> StakeholderCount:
+    """Aggregate only (no names): for the managers' figures."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    rows = (
+        PlanStakeholder.objects.filter(plan__approved_at__gte=start, plan__approved_at__lt=end)
+        .values_list("dedup_key", "kind")
+        .distinct()
+    )
+    seen: dict[str, str] = {}
+    for key, kind in rows:
+        seen.setdefault(key, kind)
+    by_kind: dict[str, int] = {}
+    for kind in seen.values():
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    return StakeholderCount(fiscal_year=fiscal_year, count=len(seen), by_kind=by_kind)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import support
+from .views import plans, support
 
 app_name = "cases"
 
@@ -34,6 +34,40 @@ urlpatterns = [
         support.record_cancel,
         name="record_cancel",
     ),
+    path("cases/<uuid:pk>/assessment/", plans.assessment_detail, name="assessment_detail"),
+    path("cases/<uuid:pk>/assessment/edit/", plans.assessment_edit, name="assessment_edit"),
+    path("cases/<uuid:pk>/plans/new/", plans.plan_new, name="plan_new"),
+    path("cases/<uuid:pk>/plans/<uuid:plan_pk>/", plans.plan_detail, name="plan_detail"),
+    path("cases/<uuid:pk>/plans/<uuid:plan_pk>/edit/", plans.plan_edit, name="plan_edit"),
+    path("cases/<uuid:pk>/plans/<uuid:plan_pk>/print/", plans.plan_print, name="plan_print"),
+    path("cases/<uuid:pk>/plans/<uuid:plan_pk>/approve/", plans.plan_approve, name="plan_approve"),
+    path("cases/<uuid:pk>/plans/<uuid:plan_pk>/revise/", plans.plan_revise, name="plan_revise"),
+    path(
+        "cases/<uuid:pk>/plans/<uuid:plan_pk>/tasks/new/",
+        plans.plan_task_new,
+        name="plan_task_new",
+    ),
+    path(
+        "cases/<uuid:pk>/plans/<uuid:plan_pk>/tasks/<int:task_pk>/remove/",
+        plans.plan_task_remove,
+        name="plan_task_remove",
+    ),
+    path(
+        "cases/<uuid:pk>/plans/<uuid:plan_pk>/tasks/<int:task_pk>/report/",
+        plans.plan_task_report,
+        name="plan_task_report",
+    ),
+    path(
+        "cases/<uuid:pk>/plans/<uuid:plan_pk>/stakeholders/new/",
+        plans.plan_stakeholder_new,
+        name="plan_stakeholder_new",
+    ),
+    path(
+        "cases/<uuid:pk>/plans/<uuid:plan_pk>/stakeholders/<int:stakeholder_pk>/remove/",
+        plans.plan_stakeholder_remove,
+        name="plan_stakeholder_remove",
+    ),
+    path("tasks/", plans.my_tasks, name="my_tasks"),
     path("cases/<uuid:pk>/suspend/", support.case_suspend, name="case_suspend"),
     path("cases/<uuid:pk>/resume/", support.case_resume, name="case_resume"),
     path("cases/<uuid:pk>/close/", support.case_close, name="case_close"),

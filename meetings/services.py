@@ -35,6 +35,7 @@ from cases import events
 from cases.models import Case, CaseAccess, Household
 from cases.permissions import Need, case_needs, may_propose, works_cases
 from cases.services import versioned_update
+from cases.services.plans import plan_discussed_record, plan_task_from_decision
 from core.japanese import end_of_day_tokyo, format_wareki
 from core.saving import model_save
 
@@ -729,6 +730,22 @@ def decision_add(
         created_by=actor,
     )
     model_save(decision, actor=actor, reason="決定事項を記録")
+    decision.plan_note = ""
+    if item.case_id and item.body.consent_required:
+        # A 重層的支援会議 decision becomes a task of the case's plan. A 支援会議
+        # decision stays under gate 2, on the meeting only.
+        task, why_not = plan_task_from_decision(
+            actor=actor,
+            case=item.case,
+            decision_id=decision.pk,
+            content=decision.content,
+            agency=assignee_agency,
+            stakeholder_name=decision.assignee_name,
+            due_on=due_on,
+        )
+        decision.plan_note = (
+            f"支援プラン第{task.plan.number}版の役割分担に加えました。" if task else why_not
+        )
     return decision
 
 
@@ -768,6 +785,22 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
     meeting.closed_at = timezone.now()
     meeting.closed_by = actor
     model_save(meeting, actor=actor, reason="開催済み", fields=["status", "closed_at", "closed_by"])
+    # A 重層的支援会議 item on the appropriateness of a plan, that passed gate 1: the
+    # case's plan was discussed there (案 → 協議済, or an urgent plan's discussion).
+    plan_items = meeting.items.filter(
+        purpose=AgendaItem.Purpose.PLAN,
+        case__isnull=False,
+        gate_blocked=False,
+        body__kind=MeetingBody.Kind.GUIDELINE,
+    ).select_related("body", "case")
+    for item in plan_items:
+        plan_discussed_record(
+            actor=actor,
+            case=item.case,
+            item_id=item.pk,
+            held_on=meeting.date,
+            body_name=item.body.name,
+        )
     for item in meeting.items.filter(ends_handling=True, case__isnull=False).select_related(
         "body", "case"
     ):

@@ -300,8 +300,10 @@ def item_detail(request: HttpRequest, pk, item_pk) -> HttpResponse:
                     )
                     done = "議事録を保存しました。"
                 else:
-                    services.decision_add(actor=request.user, item=item, **form.cleaned_data)
-                    done = "決定事項を記録しました。"
+                    decision = services.decision_add(
+                        actor=request.user, item=item, **form.cleaned_data
+                    )
+                    done = f"決定事項を記録しました。{decision.plan_note}"
             except EditConflict as exc:
                 conflict = exc
             except ValidationError as exc:

@@ -8,7 +8,7 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from agencies.models import AccessEvent
 from cases import services
-from cases.services import support
+from cases.services import plans, support
 from tests.factories import make_consent, make_consultation, open_case
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +62,40 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         kind="visit",
         content="訪問した。",
     )
+    plan = case.plans.first() or plans.plan_create(
+        actor=case.lead_coordinator,
+        case=case,
+        data={
+            "long_term_goal": "安心",
+            "short_term_goal": "通院",
+            "urgent": True,
+            "monitoring_on": dt.date(2026, 12, 1),
+        },
+    )
+    task = plan.tasks.first() or plans.plan_task_add(
+        actor=case.lead_coordinator, plan=plan, stakeholder_name="家族", content="見守り"
+    )
+    stakeholder = plan.stakeholders.first() or plans.plan_stakeholder_add(
+        actor=case.lead_coordinator, plan=plan, kind="resident", agency=None, name="民生委員"
+    )
     member = {"household_pk": household.pk, "person_pk": person.pk}
     on_case = {"pk": case.pk}
+    on_plan = {"pk": case.pk, "plan_pk": plan.pk}
     on_record = {"pk": case.pk, "record_pk": record.pk}
     return {
+        "cases:assessment_detail": on_case,
+        "cases:assessment_edit": on_case,
+        "cases:plan_new": on_case,
+        "cases:plan_detail": on_plan,
+        "cases:plan_print": on_plan,
+        "cases:plan_edit": on_plan,
+        "cases:plan_approve": on_plan,
+        "cases:plan_revise": on_plan,
+        "cases:plan_task_new": on_plan,
+        "cases:plan_stakeholder_new": on_plan,
+        "cases:plan_task_remove": {**on_plan, "task_pk": task.pk},
+        "cases:plan_task_report": {**on_plan, "task_pk": task.pk},
+        "cases:plan_stakeholder_remove": {**on_plan, "stakeholder_pk": stakeholder.pk},
         "cases:record_list": on_case,
         "cases:record_print": on_case,
         "cases:record_new": on_case,
@@ -105,6 +135,11 @@ POST_ONLY = {
     "cases:emergency_end",
     "cases:dv_measure_end",
     "cases:record_cancel",
+    "cases:plan_approve",
+    "cases:plan_revise",
+    "cases:plan_task_remove",
+    "cases:plan_task_report",
+    "cases:plan_stakeholder_remove",
 }
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from agencies.roles import Role
 from cases import services
-from cases.services import support
+from cases.services import plans, support
 from tests.factories import (
     AgencyFactory,
     make_consent,
@@ -79,6 +79,23 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:record_detail":          ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:record_correct":         ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:record_cancel":          ("POST", (LOGIN, 302, 302, 404, 404, 404, 404)),
+    # アセスメント and 支援プラン: read with the case; written by the managing coordinators.
+    "cases:assessment_detail":      ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:assessment_edit":        ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:plan_new":               ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:plan_detail":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:plan_print":             ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:plan_edit":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:plan_approve":           ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "cases:plan_revise":            ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "cases:plan_task_new":          ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:plan_task_remove":       ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "cases:plan_stakeholder_new":   ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:plan_stakeholder_remove": ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    # 役割分担: the agency it is assigned to reports (an empty report is refused with a
+    # message on the plan page).
+    "cases:plan_task_report":       ("POST", (LOGIN, 302, 302, 404, 404, 404, 404)),
+    "cases:my_tasks":               ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
     # 中断・終結・再開: the managing coordinators.
     "cases:case_suspend":           ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:case_resume":            ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
@@ -233,6 +250,24 @@ def _build_world() -> dict:
         kind="visit",
         content="訪問した。",
     )
+    plan = plans.plan_create(
+        actor=coordinator,
+        case=case,
+        data={
+            "long_term_goal": "安心して暮らす",
+            "short_term_goal": "通院の再開",
+            "urgent": True,
+            "monitoring_on": dt.date(2026, 12, 1),
+        },
+    )
+    task = plans.plan_task_add(
+        actor=coordinator, plan=plan, agency=assigned_agency, content="見守り訪問"
+    )
+    stakeholder = plans.plan_stakeholder_add(
+        actor=coordinator, plan=plan, kind="resident", agency=None, name="民生委員 甲"
+    )
+    plans.plan_approve(actor=coordinator, plan=plan)
+    on_plan = {"pk": case.pk, "plan_pk": plan.pk}
     on_case = {"pk": case.pk}
     on_record = {"pk": case.pk, "record_pk": record.pk}
     objects = {
@@ -248,6 +283,24 @@ def _build_world() -> dict:
                 "cases:case_reopen",
             )
         },
+        "cases:assessment_detail": on_case,
+        "cases:assessment_edit": on_case,
+        "cases:plan_new": on_case,
+        **{
+            name: on_plan
+            for name in (
+                "cases:plan_detail",
+                "cases:plan_print",
+                "cases:plan_edit",
+                "cases:plan_approve",
+                "cases:plan_revise",
+                "cases:plan_task_new",
+                "cases:plan_stakeholder_new",
+            )
+        },
+        "cases:plan_task_remove": {**on_plan, "task_pk": task.pk},
+        "cases:plan_task_report": {**on_plan, "task_pk": task.pk},
+        "cases:plan_stakeholder_remove": {**on_plan, "stakeholder_pk": stakeholder.pk},
         "cases:record_detail": on_record,
         "cases:record_correct": on_record,
         "cases:record_cancel": on_record,

@@ -26,7 +26,7 @@ from agencies.models import AccessEvent, Agency, Area
 from agencies.roles import Role
 from cases import services
 from cases.models import CaseAccess, CaseEvent, Consultation
-from cases.services import support
+from cases.services import plans, support
 from meetings import services as meeting_services
 from tests.factories import (
     TEST_PASSWORD,
@@ -105,6 +105,20 @@ ROWS = [
     row("cases:case_close",           L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:case_resume",          L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
     row("cases:case_reopen",          L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    # アセスメント and 支援プラン: the managing coordinators. A new plan and a new version
+    # are made on cases of their own (the window's and the hub's only).
+    row("cases:assessment_edit",      L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_edit",            L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_approve",         L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_task_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_task_remove",     L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_stakeholder_new", L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_stakeholder_remove",
+        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:plan_new",             L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    row("cases:plan_revise",          L, 404, 403, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    # 役割分担: the agency it is assigned to (the window here) reports, or the hub.
+    row("cases:plan_task_report",     L, 404, OK, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     # Break-glass: the managing coordinators provide; a second coordinator of any hub
     # confirms, and any coordinator may end it.
     row("cases:emergency_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
@@ -290,6 +304,7 @@ def _build_world() -> dict[str, Any]:
     ended.valid_until = timezone.now() - dt.timedelta(hours=1)
     ended.save(update_fields=["valid_until"])
     transfer_target = user_with_role(staff, agency=nobody, username="w_transfer")
+    today_date = timezone.localdate()
     record = support.support_record_add(
         actor=users["receiving"],
         case=case,
@@ -297,6 +312,26 @@ def _build_world() -> dict[str, Any]:
         kind="visit",
         content="訪問した。",
     )
+    plan_data = {
+        "long_term_goal": "安心して暮らす",
+        "short_term_goal": "通院の再開",
+        "urgent": True,
+        "monitoring_on": today_date + dt.timedelta(days=60),
+    }
+    first_plan = plans.plan_create(actor=coordinator, case=case, data=plan_data)
+    reported = plans.plan_task_add(
+        actor=coordinator, plan=first_plan, agency=window, content="見守り訪問"
+    )
+    plans.plan_approve(actor=coordinator, plan=first_plan)
+    draft = plans.plan_revise(actor=coordinator, plan=first_plan)
+    plans.plan_update(actor=coordinator, plan=draft, data={"urgent": True}, expected_version=1)
+    draft_task = draft.tasks.get()
+    stakeholder = plans.plan_stakeholder_add(
+        actor=coordinator, plan=draft, kind="resident", agency=None, name="民生委員 甲"
+    )
+    other_plan = plans.plan_create(actor=coordinator, case=second_case, data=plan_data)
+    plans.plan_task_add(actor=coordinator, plan=other_plan, agency=window, content="見守り")
+    plans.plan_approve(actor=coordinator, plan=other_plan)
     paused = open_case(
         make_consultation(actor=users["receiving"], members=[member_data(family_name="伊藤")]),
         actor=coordinator,
@@ -330,6 +365,24 @@ def _build_world() -> dict[str, Any]:
         "cases:record_cancel": {"pk": case.pk, "record_pk": record.pk},
         "cases:case_suspend": {"pk": case.pk},
         "cases:case_close": {"pk": case.pk},
+        "cases:assessment_edit": {"pk": case.pk},
+        "cases:plan_new": {"pk": paused.pk},
+        "cases:plan_edit": {"pk": case.pk, "plan_pk": draft.pk},
+        "cases:plan_approve": {"pk": case.pk, "plan_pk": draft.pk},
+        "cases:plan_revise": {"pk": second_case.pk, "plan_pk": other_plan.pk},
+        "cases:plan_task_new": {"pk": case.pk, "plan_pk": draft.pk},
+        "cases:plan_task_remove": {"pk": case.pk, "plan_pk": draft.pk, "task_pk": draft_task.pk},
+        "cases:plan_task_report": {
+            "pk": case.pk,
+            "plan_pk": first_plan.pk,
+            "task_pk": reported.pk,
+        },
+        "cases:plan_stakeholder_new": {"pk": case.pk, "plan_pk": draft.pk},
+        "cases:plan_stakeholder_remove": {
+            "pk": case.pk,
+            "plan_pk": draft.pk,
+            "stakeholder_pk": stakeholder.pk,
+        },
         "cases:case_resume": {"pk": paused.pk},
         "cases:case_reopen": {"pk": closed.pk},
         "cases:case_access": {"pk": case.pk},
@@ -415,6 +468,41 @@ def _build_world() -> dict[str, Any]:
             "evaluation": "就労につながった。",
         },
         "cases:case_reopen": {"reason": "再び相談があった"},
+        "cases:assessment_edit": {
+            **date_post("assessed_on", today),
+            "household_situation": "母と長男の二人世帯。",
+            "strengths": "",
+            "risks": "",
+            "m0-work": "unknown",
+            "m0-housing": "owned",
+            "m0-insurance": "unknown",
+            "m0-pension": "unknown",
+        },
+        "cases:plan_new": {
+            "long_term_goal": "安心して暮らす",
+            "short_term_goal": "連絡を取り戻す",
+            **date_post("monitoring_on", today + dt.timedelta(days=30)),
+            **date_post("agreed_on", None),
+        },
+        "cases:plan_edit": {
+            "version": 2,
+            "long_term_goal": "安心して暮らす（改訂）",
+            "short_term_goal": "通院の再開",
+            "urgent": "on",
+            **date_post("monitoring_on", today + dt.timedelta(days=60)),
+            **date_post("agreed_on", None),
+        },
+        "cases:plan_approve": {},
+        "cases:plan_revise": {},
+        "cases:plan_task_new": {
+            "agency": window.pk,
+            "content": "家計の相談に同行",
+            **date_post("due_on", None),
+        },
+        "cases:plan_task_remove": {},
+        "cases:plan_task_report": {"done": "on", "report": "訪問し面談した"},
+        "cases:plan_stakeholder_new": {"kind": "company", "agency": "", "name": "スーパー丸山"},
+        "cases:plan_stakeholder_remove": {},
         "cases:emergency_new": {
             "agency": nobody.pk,
             "legal_basis": "27_1_1",

@@ -649,9 +649,20 @@ class DvSupportMeasure(models.Model):
         return f"DV等支援措置（{format_wareki(self.valid_from)}〜）"
 
 
+from .plans import (  # noqa: E402
+    NATIONAL_REPORT_FIELDS,
+    Assessment,
+    AssessmentMember,
+    PlanStakeholder,
+    PlanTask,
+    SupportPlan,
+)
 from .support import CaseClosure, CaseSuspension, SupportRecord  # noqa: E402
 
 __all__ = [
+    "NATIONAL_REPORT_FIELDS",
+    "Assessment",
+    "AssessmentMember",
     "Case",
     "CaseAccess",
     "CaseClosure",
@@ -664,6 +675,9 @@ __all__ = [
     "Household",
     "IssueCategory",
     "Person",
+    "PlanStakeholder",
+    "PlanTask",
+    "SupportPlan",
     "SupportRecord",
     "VersionedModel",
 ]
