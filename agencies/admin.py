@@ -76,7 +76,15 @@ class AgencyAdminForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = "__all__"
+        fields = [
+            "name",
+            "name_kana",
+            "kind",
+            "area",
+            "is_collaboration_hub",
+            "is_active",
+            "liaisons",
+        ]
         widgets = {"liaisons": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):

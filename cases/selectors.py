@@ -141,6 +141,10 @@ class TimelineLine:
         return self.event.parameters
 
     def get_kind_display(self) -> str:
+        # An app above cases (referrals) writes kinds this app's choices do not list;
+        # such an event names its own kind.
+        if self.event.kind not in CaseEvent.Kind.values:
+            return self.event.parameters.get("kind_label", self.event.kind)
         return self.event.get_kind_display()
 
     @property

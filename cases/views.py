@@ -98,6 +98,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "case": case,
             "masking": masking_for(user=request.user, households=[case.household]),
             "can_change": Need.MANAGE in needs,
+            "can_work": Need.WORK in needs,
             "can_propose": may_propose(request.user, case.household),
             "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),

@@ -109,7 +109,9 @@ class Referral(models.Model):
     address = models.CharField("住所", max_length=200, blank=True)
     phone = models.CharField("電話", max_length=70, blank=True)
     # True when a DV等支援措置 was in effect: the contacts above were not copied.
-    contacts_withheld = models.BooleanField("住所・連絡先を記載しない（DV等支援措置）", default=False)
+    contacts_withheld = models.BooleanField(
+        "住所・連絡先を記載しない（DV等支援措置）", default=False
+    )
     # 世帯構成, 本人 first: [{"name", "age", "relation", "note"}].
     members = models.JSONField("世帯構成", default=list, blank=True)
 

@@ -7,28 +7,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0009_account_history'),
+        ("agencies", "0009_account_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='liaisons',
-            field=models.ManyToManyField(blank=True, help_text='つなぐシートの受け手となる職員です（この機関の職員から選びます）。', related_name='liaison_for', to=settings.AUTH_USER_MODEL, verbose_name='連携担当者'),
+            model_name="agency",
+            name="liaisons",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="つなぐシートの受け手となる職員です（この機関の職員から選びます）。",
+                related_name="liaison_for",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="連携担当者",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalAgency_liaisons',
+            name="HistoricalAgency_liaisons",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('agency', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agencies.agency')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='agencies.historicalagency')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="agencies.historicalagency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalAgency_liaisons',
+                "verbose_name": "HistoricalAgency_liaisons",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
