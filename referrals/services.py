@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.masking import protected_household_ids
-from cases.models import Case, Consultation, IssueCategory, Person
+from cases.models import Case, CaseAccess, Consultation, IssueCategory, Person
 from cases.selectors import members_in_order
 from consent.services import consent_access_grant
 from core.saving import model_save
@@ -207,6 +207,11 @@ def referral_accept(*, actor: User, referral: Referral) -> Referral:
         and consent.purpose_sharing
         and consent.is_valid_on(timezone.localdate())
         and consent.agencies.filter(pk=referral.to_agency_id).exists()
+        # Applied once already (when it was recorded or the case opened): what it gave
+        # stands, and a grant a coordinator has revoked since stays revoked.
+        and not referral.case.accesses.filter(
+            source_type=CaseAccess.Source.CONSENT, source_id=str(consent.pk)
+        ).exists()
     ):
         consent_access_grant(actor=actor, consent=consent, case=referral.case)
     case = _case_of(referral)
