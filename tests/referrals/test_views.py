@@ -394,3 +394,33 @@ def test_liaisons_are_chosen_from_the_agencys_own_staff(hub, coordinator, staff_
     assert form.is_valid(), form.errors
     form.save()
     assert list(hub.liaisons.all()) == [coordinator]
+
+
+def test_new_sheets_wait_on_the_receivers_home(login, staff_assigned, coordinator, hub):
+    referral = send(actor=staff_assigned, to=hub, consultation=window_consultation(staff_assigned))
+    detail = reverse("referrals:referral_detail", args=[referral.pk])
+    assert detail in login(coordinator).get(reverse("home")).content.decode()
+    assert detail not in login(staff_assigned).get(reverse("home")).content.decode()
+    services.referral_accept(actor=coordinator, referral=referral)
+    assert detail not in login(coordinator).get(reverse("home")).content.decode()
+
+
+def test_the_received_list_costs_the_same_queries_for_one_sheet_or_many(
+    login, staff_assigned, coordinator, hub
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(coordinator)
+    url = reverse("referrals:referral_list")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    send(actor=staff_assigned, to=hub, consultation=window_consultation(staff_assigned))
+    one = queries()
+    for _ in range(4):
+        send(actor=staff_assigned, to=hub, consultation=window_consultation(staff_assigned))
+    assert queries() == one
