@@ -71,8 +71,38 @@ class AreaAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "sort_order"]
 
 
+class AgencyAdminForm(forms.ModelForm):
+    """連携担当者 are chosen from the agency's own active staff only."""
+
+    class Meta:
+        model = Agency
+        fields = [
+            "name",
+            "name_kana",
+            "kind",
+            "area",
+            "is_collaboration_hub",
+            "is_active",
+            "liaisons",
+        ]
+        widgets = {"liaisons": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "liaisons" in self.fields:
+            staff = User.objects.filter(agency_id=self.instance.pk, is_active=True)
+            self.fields["liaisons"].queryset = staff if self.instance.pk else User.objects.none()
+
+    def clean_liaisons(self):
+        liaisons = self.cleaned_data["liaisons"]
+        if any(user.agency_id != self.instance.pk for user in liaisons):
+            raise ValidationError("連携担当者には、この機関の職員を選んでください。")
+        return liaisons
+
+
 @admin.register(Agency)
 class AgencyAdmin(SimpleHistoryAdmin):
+    form = AgencyAdminForm
     list_display = ["name", "kind", "area", "is_collaboration_hub", "is_active"]
     list_filter = ["kind", "area", "is_active"]
     search_fields = ["name", "name_kana"]

@@ -59,7 +59,16 @@ class Agency(models.Model):
         help_text="多機関協働事業（調整役の所属）を担う機関です。",
     )
     is_active = models.BooleanField("有効", default=True)
-    history = HistoricalRecords()
+    # 連携担当者: who receives つなぐシート for the agency (users of this agency only;
+    # the admin form offers no one else).
+    liaisons = models.ManyToManyField(
+        "User",
+        verbose_name="連携担当者",
+        blank=True,
+        related_name="liaison_for",
+        help_text="つなぐシートの受け手となる職員です（この機関の職員から選びます）。",
+    )
+    history = HistoricalRecords(m2m_fields=[liaisons])
 
     class Meta:
         verbose_name = "機関"

@@ -104,9 +104,26 @@ def case_needs(user: User, case: Case) -> frozenset[Need]:
 # Before a case: consultations and their households
 
 
-def handed_to_collaboration_q() -> Q:
-    """A consultation handed to 多機関協働 by its outcome (a つなぎ will join this)."""
-    return Q(outcome=Consultation.Outcome.COLLABORATION)
+# The state of an accepted つなぐシート (referrals.Referral.Status.ACCEPTED and, after
+# it, COMPLETED): the referrals app sits above this one, so by value, not by import.
+REFERRAL_TAKEN_STATUSES = ("accepted", "completed")
+
+
+def handed_to_collaboration_q(area_id=None) -> Q:
+    """A consultation handed to 多機関協働: by its outcome (in the area of the window
+    that took it), or by a つなぐシート a hub accepted (in that hub's area). With
+    ``area_id`` None, every handed consultation of the city (a hub with no area)."""
+    by_outcome = Q(outcome=Consultation.Outcome.COLLABORATION)
+    taken = {
+        "referrals__status__in": REFERRAL_TAKEN_STATUSES,
+        "referrals__to_agency__is_collaboration_hub": True,
+    }
+    if area_id is not None:
+        by_outcome &= Q(receiving_agency__area_id=area_id)
+        taken["referrals__to_agency__area_id"] = area_id
+    # A subquery, not a join: a consultation with several sheets stays one row.
+    by_referral = Q(pk__in=Consultation.objects.filter(**taken).values("pk"))
+    return by_outcome | by_referral
 
 
 def uncased_consultations_q(user: User) -> Q:
@@ -118,10 +135,7 @@ def uncased_consultations_q(user: User) -> Q:
     own_window = Q(receiving_agency_id=user.agency_id)
     if not user.has_role(Role.COORDINATOR):
         return Q(case__isnull=True) & own_window
-    area_id = user.agency.area_id
-    handed = handed_to_collaboration_q()
-    if area_id is not None:
-        handed &= Q(receiving_agency__area_id=area_id)
+    handed = handed_to_collaboration_q(user.agency.area_id)
     return Q(case__isnull=True) & (own_window | handed)
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
+    path("referrals/", include("referrals.urls")),
     path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]

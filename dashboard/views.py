@@ -10,6 +10,8 @@ from django.views.decorators.http import require_safe
 from agencies.roles import Role
 from cases import selectors as case_selectors
 from core.japanese import fiscal_year, fiscal_year_label
+from referrals import selectors as referral_selectors
+from referrals.models import Referral
 
 from . import selectors
 
@@ -20,6 +22,12 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {"fiscal_year_label": fiscal_year_label(fiscal_year(timezone.now()))}
     if user.has_role(Role.COORDINATOR, Role.AGENCY_STAFF):
         context.update(case_selectors.case_worker_home(user=user))
+        # New つなぐシート for the user's agency (for a hub: its coordinators).
+        context["referrals_waiting"] = list(
+            referral_selectors.referrals_received(user=user)
+            .filter(status=Referral.Status.SENT)
+            .order_by("sent_at")[:10]
+        )
     if user.has_role(Role.SECRETARIAT):
         context["secretariat"] = selectors.secretariat_home(user=user)
     if user.has_role(Role.MANAGER):

@@ -9,17 +9,18 @@ from django.urls import URLPattern, get_resolver, reverse
 from agencies.models import AccessEvent
 from cases import services
 from cases.services import plans, support
-from tests.factories import make_consent, make_consultation, open_case
+from tests.factories import AgencyFactory, make_consent, make_consultation, open_case
+from tests.referrals.helpers import send as send_sheet
 
 pytestmark = pytest.mark.django_db
 
 
 def case_scoped_url_names() -> set[str]:
-    """Every URL of the cases app that takes an id (from the resolver, not by hand)."""
+    """Every URL of the case-data apps that takes an id (from the resolver, not by hand)."""
     names = set()
     for pattern in get_resolver().url_patterns:
         namespace = getattr(pattern, "namespace", None)
-        if namespace not in {"cases", "consent"}:
+        if namespace not in {"cases", "consent", "referrals"}:
             continue
         for inner in pattern.url_patterns:
             if isinstance(inner, URLPattern) and inner.pattern.converters:
@@ -79,6 +80,11 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         actor=case.lead_coordinator, plan=plan, kind="resident", agency=None, name="民生委員"
     )
     member = {"household_pk": household.pk, "person_pk": person.pk}
+    sheet = case.referrals.first() or send_sheet(
+        actor=case.lead_coordinator,
+        to=AgencyFactory(name="北部多機関協働", is_collaboration_hub=True),
+        case=case,
+    )
     on_case = {"pk": case.pk}
     on_plan = {"pk": case.pk, "plan_pk": plan.pk}
     on_record = {"pk": case.pk, "record_pk": record.pk}
@@ -106,6 +112,13 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:case_resume": on_case,
         "cases:case_close": on_case,
         "cases:case_reopen": on_case,
+        "referrals:referral_new_from_consultation": {"consultation_pk": uncased.pk},
+        "referrals:referral_new_from_case": {"case_pk": case.pk},
+        "referrals:referral_detail": {"pk": sheet.pk},
+        "referrals:referral_accept": {"pk": sheet.pk},
+        "referrals:referral_decline": {"pk": sheet.pk},
+        "referrals:referral_complete": {"pk": sheet.pk},
+        "referrals:referral_withdraw": {"pk": sheet.pk},
         "consent:person_consents": member,
         "consent:consent_new": member,
         "consent:consent_withdraw": {**member, "pk": consent.pk},
@@ -140,6 +153,10 @@ POST_ONLY = {
     "cases:plan_task_remove",
     "cases:plan_task_report",
     "cases:plan_stakeholder_remove",
+    "referrals:referral_accept",
+    "referrals:referral_decline",
+    "referrals:referral_complete",
+    "referrals:referral_withdraw",
 }
 
 

@@ -157,6 +157,18 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "meetings:pledge_revoke":       ("POST", (LOGIN, 404, 404, 404, 302, 404, 404)),
     "meetings:pledge_document":     ("GET",  (LOGIN, 404, 404, 404, 200, 404, 404)),
     "meetings:handling_end":        ("POST", (LOGIN, 404, 404, 404, 302, 404, 404)),
+    # つなぐシート: the window that took the consultation sends it to the hub; the hub's
+    # coordinators answer; the sender withdraws; nobody else sees the sheet.
+    "referrals:referral_list":      ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "referrals:referral_monthly":   ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
+    "referrals:referral_new_from_consultation": ("GET", (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "referrals:referral_new_from_case": ("GET", (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "referrals:referral_detail":    ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "referrals:referral_accept":    ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    # Without a reason the form answers with its error.
+    "referrals:referral_decline":   ("POST", (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "referrals:referral_complete":  ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    "referrals:referral_withdraw":  ("POST", (LOGIN, 403, 302, 404, 404, 404, 404)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the
@@ -192,6 +204,26 @@ def consent_objects(case, coordinator) -> dict[str, dict]:
         "consent:consent_new": member,
         "consent:consent_withdraw": {**member, "pk": consent.pk},
         "consent:consent_document": {**member, "pk": consent.pk},
+    }
+
+
+def referral_objects(coordinator, staff_assigned, *, case, uncased) -> dict[str, dict]:
+    """A sheet the window sent to the hub (waiting), and one the hub accepted."""
+    from referrals import services as referral_services
+    from tests.referrals.helpers import send, window_consultation
+
+    hub = coordinator.agency
+    waiting = send(actor=staff_assigned, to=hub, consultation=window_consultation(staff_assigned))
+    taken = send(actor=staff_assigned, to=hub, consultation=window_consultation(staff_assigned))
+    referral_services.referral_accept(actor=coordinator, referral=taken)
+    return {
+        "referrals:referral_new_from_consultation": {"consultation_pk": uncased.pk},
+        "referrals:referral_new_from_case": {"case_pk": case.pk},
+        "referrals:referral_detail": {"pk": waiting.pk},
+        "referrals:referral_accept": {"pk": waiting.pk},
+        "referrals:referral_decline": {"pk": waiting.pk},
+        "referrals:referral_complete": {"pk": taken.pk},
+        "referrals:referral_withdraw": {"pk": waiting.pk},
     }
 
 
@@ -304,6 +336,7 @@ def _build_world() -> dict:
         "cases:record_detail": on_record,
         "cases:record_correct": on_record,
         "cases:record_cancel": on_record,
+        **referral_objects(coordinator, staff_assigned, case=case, uncased=uncased),
         "cases:dv_measure_new": {"pk": uncased.household_id},
         "cases:dv_measure_end": {"pk": uncased.household_id, "measure_pk": measure.pk},
         "cases:case_detail": {"pk": case.pk},

@@ -28,6 +28,7 @@ from cases import services
 from cases.models import CaseAccess, CaseEvent, Consultation
 from cases.services import plans, support
 from meetings import services as meeting_services
+from referrals import services as referral_services
 from tests.factories import (
     TEST_PASSWORD,
     AgencyFactory,
@@ -50,6 +51,8 @@ from tests.meetings.helpers import (
     pledge,
     propose,
 )
+from tests.referrals.helpers import send as send_sheet
+from tests.referrals.helpers import sheet_data
 from tests.test_url_protection import routed_urls
 
 # Personas, each reaching the world's case by one basis (or by none).
@@ -166,6 +169,19 @@ ROWS = [
     row("meetings:pledge_new",        L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
     row("meetings:pledge_revoke",     L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
     row("meetings:handling_end",      L, 404, 404, 404, 404, 404, 404, 404, 404, 404, OK, 404, 404),
+    # つなぐシート: from a consultation, its window and the coordinators who see it; from
+    # a case, *work* on it. The addressed agency answers, the sender withdraws; the
+    # sheet is seen by nobody else.
+    row("referrals:referral_new_from_consultation",
+                                      L, 404, OK, 404, 404, OK, 404, 404, 404, 404, 404, 404, 404),
+    row("referrals:referral_new_from_case",
+                                      L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("referrals:referral_accept",  L, 404, 403, OK, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    row("referrals:referral_decline", L, 404, 403, OK, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    row("referrals:referral_withdraw",
+                                      L, 404, OK, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    row("referrals:referral_complete",
+                                      L, 404, 403, 404, 404, 404, OK, 404, 404, 404, 404, 404, 404),
     # Staff pages (admin role; a coordinator hands over their own cases). Their denied
     # POSTs reach the access log with the accounts issue.
     row("staff:transfer",             L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK),
@@ -344,6 +360,19 @@ def _build_world() -> dict[str, Any]:
     support.case_close(
         actor=coordinator, case=closed, reason="resolved", improvement="improved", evaluation="解決"
     )
+    # つなぐシート: one from the case to the agency the consent covers (waiting), one from
+    # another uncased consultation that the other hub accepted.
+    sheet = send_sheet(actor=users["receiving"], to=consent_agency, case=case)
+    taken = send_sheet(
+        actor=users["receiving"],
+        to=other_hub,
+        consultation=make_consultation(
+            actor=users["receiving"],
+            members=[member_data(family_name="中村")],
+            outcome=Consultation.Outcome.CONTINUING,
+        ),
+    )
+    referral_services.referral_accept(actor=users["other_hub"], referral=taken)
 
     # Each persona's client, logged in with a verified second factor.
     clients = {"anonymous": Client()}
@@ -427,6 +456,12 @@ def _build_world() -> dict[str, Any]:
         "staff:transfer": {"pk": transfer_target.pk},
         "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},
+        "referrals:referral_new_from_consultation": {"consultation_pk": handed.pk},
+        "referrals:referral_new_from_case": {"case_pk": case.pk},
+        "referrals:referral_accept": {"pk": sheet.pk},
+        "referrals:referral_decline": {"pk": sheet.pk},
+        "referrals:referral_withdraw": {"pk": sheet.pk},
+        "referrals:referral_complete": {"pk": taken.pk},
     }
     query = {"cases:intake_form": f"?household={case.household_id}"}
     household = case.household
@@ -617,6 +652,21 @@ def _build_world() -> dict[str, Any]:
         "meetings:pledge_new": {**date_post("signed_on", today), **date_post("valid_until", None)},
         "meetings:pledge_revoke": {"reason": "異動"},
         "meetings:handling_end": {"reason": "見守り体制が整った"},
+        "referrals:referral_new_from_consultation": {
+            "to_agency": other_hub.pk,
+            "issues": [issue().pk],
+            **sheet_data(),
+        },
+        "referrals:referral_new_from_case": {
+            "to_agency": other_hub.pk,
+            "person": person.pk,
+            "issues": [issue().pk],
+            **sheet_data(),
+        },
+        "referrals:referral_accept": {},
+        "referrals:referral_decline": {"reason": "定員に空きがない"},
+        "referrals:referral_withdraw": {"reason": "記入誤り"},
+        "referrals:referral_complete": {"note": "利用開始"},
         "staff:transfer": {"agency": window.pk, "reason": "人事異動"},
         "staff:handover": {"successor": second_coordinator.pk, "reason": "異動"},
         "login": {"username": "w_none", "password": TEST_PASSWORD},

@@ -470,6 +470,12 @@ class CaseEvent(models.Model):
         PLAN_SAVED = "plan_saved", "支援プランの作成・改訂"
         PLAN_STATUS = "plan_status", "支援プランの協議・承認"
         TASK_REPORTED = "task_reported", "役割分担の報告"
+        # つなぐシート (written by the referrals app, which sits above cases).
+        REFERRAL_SENT = "referral_sent", "つなぐシートを送付"
+        REFERRAL_ACCEPTED = "referral_accepted", "つなぐシートを受理"
+        REFERRAL_DECLINED = "referral_declined", "つなぐシートを辞退"
+        REFERRAL_COMPLETED = "referral_completed", "つなぐシートの対応完了"
+        REFERRAL_WITHDRAWN = "referral_withdrawn", "つなぐシートを取下げ"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)

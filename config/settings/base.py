@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -181,6 +182,10 @@ else:
 KASANE_ALLOW_DEMO_SEED = env.bool("KASANE_ALLOW_DEMO_SEED", default=False)
 KASANE_DEMO_PASSWORD = env("DEMO_PASSWORD", default="kasane-demo-pw")
 KASANE_PAGE_SIZE = 25
+# A つなぐシート unanswered this many days after it was sent is flagged 回答期限超過.
+REFERRAL_ANSWER_DAYS = env.int("REFERRAL_ANSWER_DAYS", default=7)
+if REFERRAL_ANSWER_DAYS < 1:
+    raise ImproperlyConfigured("REFERRAL_ANSWER_DAYS must be a whole number of days, 1 or more.")
 
 LOGGING = {
     "version": 1,
