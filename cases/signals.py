@@ -36,6 +36,10 @@ def end_personal_grants_on_transfer(sender, *, user, old_agency, actor, reason, 
 # the case's 支援会議 handlings (and their user-level grants) in reply.
 case_closed = Signal()
 
+# Sent inside the transaction that reopened a closed case: case, actor. The consent app
+# applies the consents given while it was closed.
+case_reopened = Signal()
+
 # Asked when a closing hands the case over: case, agency. The consent app answers with
 # the names of the subjects whose valid 同意 (情報共有) does not cover the agency.
 case_consent_gaps = Signal()

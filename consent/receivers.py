@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from cases.signals import case_consent_gaps, case_opened
+from cases.signals import case_consent_gaps, case_opened, case_reopened
 
 
 @receiver(case_opened, dispatch_uid="consent.apply_consents_to_opened_case")
@@ -22,3 +22,12 @@ def answer_case_consent_gaps(sender, *, case, agency, **kwargs) -> list[str]:
 
     people = case.subjects.order_by("created_at")
     return [p.full_name for p in persons_without_sharing_consent(persons=people, agency=agency)]
+
+
+@receiver(case_reopened, dispatch_uid="consent.apply_consents_to_reopened_case")
+def apply_consents_to_reopened_case(sender, *, case, actor, **kwargs):
+    """A closed case reopened: consents given while it was closed apply to it now; a
+    grant a coordinator revoked stays revoked."""
+    from .services import consent_access_sync_for_case
+
+    consent_access_sync_for_case(actor=actor, case=case, keep_revoked=True)

@@ -73,16 +73,20 @@ def _start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
 
 
-def consent_access_grant(*, actor: User, consent: Consent, case: Case) -> list[CaseAccess]:
+def consent_access_grant(
+    *, actor: User, consent: Consent, case: Case, keep_revoked: bool = False
+) -> list[CaseAccess]:
     """Gate 3, basis 同意: each agency in the consent's scope sees the case while the
-    consent is valid — if its purposes include 関係機関との情報共有."""
+    consent is valid — if its purposes include 関係機関との情報共有. With
+    ``keep_revoked``, a grant a coordinator revoked on this case is not made again."""
     if not consent.purpose_sharing or consent.withdrawn_on is not None:
         return []
     created = []
     for agency in consent.agencies.all():
-        exists = case.accesses.filter(
-            **_resting_on(consent), agency=agency, revoked_at__isnull=True
-        ).exists()
+        rows = case.accesses.filter(**_resting_on(consent), agency=agency)
+        if not keep_revoked:
+            rows = rows.filter(revoked_at__isnull=True)
+        exists = rows.exists()
         if exists:
             continue
         access = CaseAccess(
@@ -103,11 +107,12 @@ def consent_access_grant(*, actor: User, consent: Consent, case: Case) -> list[C
     return created
 
 
-def consent_access_sync_for_case(*, actor: User, case: Case) -> None:
-    """After a case is opened: the consents its subjects already gave apply to it."""
+def consent_access_sync_for_case(*, actor: User, case: Case, keep_revoked: bool = False) -> None:
+    """After a case is opened (or reopened): the consents its subjects already gave
+    apply to it. On reopening, a grant revoked before stays revoked."""
     for person in case.subjects.all():
         for consent in person.consents.filter(withdrawn_on__isnull=True):
-            consent_access_grant(actor=actor, consent=consent, case=case)
+            consent_access_grant(actor=actor, consent=consent, case=case, keep_revoked=keep_revoked)
 
 
 @transaction.atomic

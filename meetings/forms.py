@@ -300,3 +300,13 @@ class RegionalIssueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="個別のケースから見えた、地域に足りない社会資源や仕組み。個人が特定される内容は書かないでください。",
     )
+
+
+class DecisionReportForm(forms.Form):
+    done = forms.BooleanField(label="完了した", required=False)
+    report = forms.CharField(
+        label="報告（短く）",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

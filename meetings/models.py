@@ -468,6 +468,19 @@ class Decision(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("記録日時", auto_now_add=True)
+    # A 支援会議 decision's only write outside the secretariat: the pledged members of
+    # the agency it is assigned to mark it done or add a short report (gate 2).
+    done = models.BooleanField("完了", default=False)
+    report = models.CharField("報告", max_length=500, blank=True)
+    reported_at = models.DateTimeField("報告日時", null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="報告した職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:

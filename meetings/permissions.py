@@ -240,3 +240,14 @@ def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:
             )
         return True
     return False
+
+
+def may_report_decision(*, user: User, decision) -> bool:
+    """A 支援会議 decision is reported on by the pledged members of the agency it is
+    assigned to — gate 2 today, and their only write on the meeting."""
+    item = decision.item
+    if not item.body.confidentiality_duty or decision.assignee_agency_id is None:
+        return False
+    if not user.is_authenticated or user.agency_id != decision.assignee_agency_id:
+        return False
+    return user_pledge_valid(user=user, body=item.body, on=timezone.localdate()) is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -369,3 +369,31 @@ def meeting_papers(*, user: User, meeting: Meeting) -> Papers:
         excluded_pledge=excluded_pledge,
         wordings=wordings,
     )
+
+
+def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
+    """The 支援会議 decisions assigned to the user's agency under bodies for which the
+    user holds a valid pledge today (gate 2), open ones first."""
+    if not user.is_authenticated or not user.is_active or user.agency_id is None:
+        return Decision.objects.none()
+    today = timezone.localdate()
+    pledged = [
+        body.pk
+        for body in MeetingBody.objects.filter(kind__in=DUTY_KINDS)
+        if user_pledge_valid(user=user, body=body, on=today) is not None
+    ]
+    return (
+        Decision.objects.filter(assignee_agency_id=user.agency_id, item__body_id__in=pledged)
+        .select_related(
+            "item__meeting", "item__body", "item__case__household", "item__household", "reported_by"
+        )
+        .order_by("done", F("due_on").asc(nulls_last=True), "created_at")
+    )
+
+
+def decision_get_for_reporter(*, user: User, pk) -> Decision:
+    """A decision the user may report on, or 404 (the same as one that does not exist)."""
+    decision = decisions_for_reporter(user=user).filter(pk=pk).first()
+    if decision is None:
+        raise Http404
+    return decision

@@ -57,6 +57,7 @@ from .permissions import (
     consent_problems,
     item_consent_problems,
     may_decide_proposal,
+    may_report_decision,
     subject_problems,
     user_pledge_problem,
     user_pledge_valid,
@@ -746,6 +747,31 @@ def decision_add(
         decision.plan_note = (
             f"支援プラン第{task.plan.number}版の役割分担に加えました。" if task else why_not
         )
+    return decision
+
+
+@transaction.atomic
+def decision_report(*, actor: User, decision: Decision, done: bool, report: str) -> Decision:
+    """The assigned agency's pledged members mark a 支援会議 decision done or add a
+    short report (gate 2); nothing else of the meeting is theirs to change."""
+    if not may_report_decision(user=actor, decision=decision):
+        raise PermissionDenied
+    report = report.strip()
+    if not done and not report:
+        raise ValidationError({"report": "報告の内容を入力するか、完了にしてください。"})
+    if len(report) > 500:
+        raise ValidationError({"report": "報告は500文字までで入力してください。"})
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    decision.done = done
+    decision.report = report or decision.report
+    decision.reported_at = timezone.now()
+    decision.reported_by = actor
+    model_save(
+        decision,
+        actor=actor,
+        reason="決定事項の報告",
+        fields=["done", "report", "reported_at", "reported_by"],
+    )
     return decision
 
 

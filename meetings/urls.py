@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.meeting_list, name="meeting_list"),
     path("new/", views.meeting_new, name="meeting_new"),
     path(meeting, views.meeting_detail, name="meeting_detail"),
+    path("decisions/", views.my_decisions, name="my_decisions"),
+    path("decisions/<int:pk>/report/", views.decision_report, name="decision_report"),
     path(meeting + "edit/", views.meeting_edit, name="meeting_edit"),
     path(meeting + "attendees/", views.meeting_attendees, name="meeting_attendees"),
     path(

@@ -25,6 +25,7 @@ from .forms import (
     AttendeeMembersForm,
     BodyForm,
     DecisionForm,
+    DecisionReportForm,
     MeetingForm,
     MemberForm,
     MinutesForm,
@@ -665,3 +666,35 @@ def proposal_withdraw(request: HttpRequest, pk) -> HttpResponse:
         return "申出を取り下げました。"
 
     return _proposal_action(request, pk, withdraw)
+
+
+# -- 支援会議 decisions: the assigned agency's pledged members report (gate 2) --------
+
+
+@require_safe
+def my_decisions(request: HttpRequest) -> HttpResponse:
+    """The 支援会議 decisions assigned to the user's agency, for the bodies the user holds
+    a valid pledge for; an empty list for everyone else."""
+    decisions = selectors.decisions_for_reporter(user=request.user)
+    access_event_record(action=Action.VIEW, request=request, page="支援会議の決定事項")
+    return render(
+        request,
+        "meetings/my_decisions.html",
+        {"decisions": decisions, "form": DecisionReportForm()},
+    )
+
+
+@require_POST
+def decision_report(request: HttpRequest, pk) -> HttpResponse:
+    decision = selectors.decision_get_for_reporter(user=request.user, pk=pk)
+    form = DecisionReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "報告は500文字までで入力してください。")
+        return redirect("meetings:my_decisions")
+    try:
+        services.decision_report(actor=request.user, decision=decision, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"「{decision.content}」を報告しました。")
+    return redirect("meetings:my_decisions")

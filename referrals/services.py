@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.masking import protected_household_ids
-from cases.models import Case, CaseAccess, Consultation, IssueCategory, Person
+from cases.models import Case, Consultation, IssueCategory, Person
 from cases.selectors import members_in_order
-from consent.services import consent_access_grant
 from core.saving import model_save
 
 from . import events
@@ -186,8 +185,10 @@ def _require_sent(referral: Referral, what: str) -> None:
 
 @transaction.atomic
 def referral_accept(*, actor: User, referral: Referral) -> Referral:
-    """受理. For a sheet from a case, the agency gets the access the consent the sheet
-    went under supports (the 同意 basis, while that consent is valid) and nothing more;
+    """受理. For a sheet from a case, the agency has the access the consent the sheet
+    went under supports — the 同意 basis the consent app applied to the open case when
+    the consent was recorded, or when the case was opened or reopened — and accepting
+    adds nothing to it;
     for a sheet from an uncased consultation to a 多機関協働 hub, the consultation is
     handed to 多機関協働 (cases.permissions counts an accepted sheet to a hub)."""
     referral = _lock(referral)
@@ -199,21 +200,6 @@ def referral_accept(*, actor: User, referral: Referral) -> Referral:
     model_save(
         referral, actor=actor, reason="受理", fields=["status", "answered_at", "answered_by"]
     )
-    consent = referral.consent
-    if (
-        referral.case_id
-        and referral.case.is_open
-        and consent is not None
-        and consent.purpose_sharing
-        and consent.is_valid_on(timezone.localdate())
-        and consent.agencies.filter(pk=referral.to_agency_id).exists()
-        # Applied once already (when it was recorded or the case opened): what it gave
-        # stands, and a grant a coordinator has revoked since stays revoked.
-        and not referral.case.accesses.filter(
-            source_type=CaseAccess.Source.CONSENT, source_id=str(consent.pk)
-        ).exists()
-    ):
-        consent_access_grant(actor=actor, consent=consent, case=referral.case)
     case = _case_of(referral)
     if case is not None:
         events.referral_accepted_event(case=case, actor=actor, referral=referral)

@@ -138,6 +138,10 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "meetings:item_detail":         ("GET",  (LOGIN, 200, 404, 404, 200, 404, 404)),
     "meetings:item_remove":         ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
     "meetings:decision_remove":     ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    # A 支援会議 decision assigned to the hub: its pledged members (the coordinator and the
+    # secretariat here) report; an empty report is refused with a message.
+    "meetings:my_decisions":        ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "meetings:decision_report":     ("POST", (LOGIN, 302, 404, 404, 302, 404, 404)),
     "meetings:issue_add":           ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
     "meetings:meeting_recheck":     ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
     "meetings:meeting_close":       ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),

@@ -151,6 +151,8 @@ ROWS = [
     row("meetings:agenda_build",      L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
     row("meetings:item_detail",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
     row("meetings:item_remove",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    # A 支援会議 decision assigned to the pledged member's agency: their only write.
+    row("meetings:decision_report",   L, 404, 404, 404, 404, 404, 404, OK, 404, 404, 404, 404, 404),
     row("meetings:decision_remove",   L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
     row("meetings:issue_add",         L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
     row("meetings:meeting_recheck",   L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404,
@@ -303,6 +305,9 @@ def _build_world() -> dict[str, Any]:
     decision = meeting_services.decision_add(
         actor=secretariat, item=item, content="訪問する", assignee_name="担当者"
     )
+    assigned = meeting_services.decision_add(
+        actor=secretariat, item=item, content="見守りを分担", assignee_agency=nobody
+    )
     concern = add_item(secretariat, meeting, body, household=handed.household)
     routed = propose(body, household=case.household, proposer=users["receiving"])
     measure = services.dv_measure_set(
@@ -437,6 +442,7 @@ def _build_world() -> dict[str, Any]:
         "meetings:item_detail": {**m, "item_pk": item.pk},
         "meetings:item_remove": {**m, "item_pk": concern.pk},
         "meetings:decision_remove": {**m, "item_pk": item.pk, "decision_pk": decision.pk},
+        "meetings:decision_report": {"pk": assigned.pk},
         "meetings:issue_add": m,
         "meetings:meeting_recheck": m,
         "meetings:meeting_close": m,
@@ -463,6 +469,7 @@ def _build_world() -> dict[str, Any]:
         "referrals:referral_withdraw": {"pk": sheet.pk},
         "referrals:referral_complete": {"pk": taken.pk},
     }
+    case.refresh_from_db()  # its plans moved it on (and its version with it)
     query = {"cases:intake_form": f"?household={case.household_id}"}
     household = case.household
     data = {
@@ -643,6 +650,7 @@ def _build_world() -> dict[str, Any]:
         "meetings:item_detail": {"form": "minutes", "minutes": "見守りを続ける。", "version": 1},
         "meetings:item_remove": {},
         "meetings:decision_remove": {},
+        "meetings:decision_report": {"done": "on", "report": "訪問した"},
         "meetings:issue_add": {"content": "移動手段のない高齢者が多い。"},
         "meetings:meeting_recheck": {},
         "meetings:meeting_close": {},

@@ -50,6 +50,19 @@ def _plan_errors(data: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def _advance(*, actor: User, case: Case, to: str, reason: str) -> None:
+    """The work moves the case forward (受付 → アセスメント → プラン作成 → 支援中), never
+    back, and never out of 中断 or 終結."""
+    order = list(Case.ACTIVE_STATUSES)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status in order and order.index(case.status) < order.index(to):
+        old = case.status
+        case.status = to
+        case.version += 1
+        model_save(case, actor=actor, reason=reason, fields=["status", "version", "updated_at"])
+        events.case_status_changed_event(case=case, actor=actor, old=old, reason=reason)
+
+
 def plan_in_progress(case: Case) -> SupportPlan | None:
     return case.plans.filter(
         status__in=[SupportPlan.Status.DRAFT, SupportPlan.Status.DISCUSSED]
@@ -75,6 +88,7 @@ def plan_create(*, actor: User, case: Case, data: dict[str, Any]) -> SupportPlan
     plan = SupportPlan(case=case, number=_next_number(case), created_by=actor, **data)
     model_save(plan, actor=actor, reason="支援プランの作成")
     events.plan_event(case=case, actor=actor, plan=plan, what="を作成しました")
+    _advance(actor=actor, case=case, to=Case.Status.PLANNING, reason="支援プランの作成")
     return plan
 
 
@@ -300,6 +314,7 @@ def plan_approve(*, actor: User, plan: SupportPlan) -> SupportPlan:
     events.plan_event(
         case=plan.case, actor=actor, plan=plan, what=f"を承認しました{note}", status=True
     )
+    _advance(actor=actor, case=plan.case, to=Case.Status.SUPPORT, reason="支援プランの承認")
     return plan
 
 
@@ -465,4 +480,5 @@ def assessment_save(
         row._history_user = actor
         row.issues.set(issues)
     events.assessment_event(case=case, actor=actor, what=what)
+    _advance(actor=actor, case=case, to=Case.Status.ASSESSMENT, reason="アセスメントの記入")
     return assessment

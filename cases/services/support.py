@@ -21,7 +21,7 @@ from core.saving import model_save
 from .. import events
 from ..models import Case, CaseAccess, CaseClosure, CaseSuspension, SupportRecord
 from ..permissions import Need, active_q, case_needs, may_amend_record
-from ..signals import case_closed, case_consent_gaps
+from ..signals import case_closed, case_consent_gaps, case_reopened
 from . import require_case_need, versioned_update
 
 RECORD_EARLIEST = dt.date(2000, 1, 1)
@@ -342,7 +342,8 @@ def case_close(
 @transaction.atomic
 def case_reopen(*, actor: User, case: Case, reason: str) -> CaseClosure:
     """A closed case reopens with a reason (support needed again); grants that closing
-    ended are not restored — they are granted again deliberately if still needed."""
+    ended are not restored — they are granted again deliberately if still needed — but
+    consents the subjects gave while it was closed apply to it now."""
     require_case_need(actor, case, Need.MANAGE)
     case = _lock_case(case)
     closure = case.closures.select_for_update().filter(reopened_at__isnull=True).first()
@@ -358,6 +359,7 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> CaseClosure:
     )
     _set_status(case, Case.Status.SUPPORT, actor=actor, reason=f"再開: {reason.strip()}")
     events.case_reopened_event(case=case, actor=actor, closure=closure)
+    case_reopened.send(sender=Case, case=case, actor=actor)
     return closure
 
 

@@ -309,3 +309,35 @@ def test_a_plan_of_another_case_answers_404(case, coordinator, staff_assigned, l
     foreign = plans.plan_create(actor=coordinator, case=other, data=plan_data())
     url = reverse("cases:plan_detail", args=[case.pk, foreign.pk])
     assert login(coordinator).get(url).status_code == 404
+
+
+def test_the_work_moves_the_case_forward_never_back(case, coordinator, assigned_agency):
+    from cases.models import Case
+
+    plans.assessment_save(
+        actor=coordinator,
+        case=case,
+        data={"household_situation": "二人世帯", "assessed_on": timezone.localdate()},
+        members={},
+        expected_version=None,
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.ASSESSMENT
+    plan = plans.plan_create(actor=coordinator, case=case, data=plan_data(urgent=True))
+    case.refresh_from_db()
+    assert case.status == Case.Status.PLANNING
+    plans.plan_task_add(actor=coordinator, plan=plan, agency=assigned_agency, content="見守り")
+    plans.plan_approve(actor=coordinator, plan=plan)
+    case.refresh_from_db()
+    assert case.status == Case.Status.SUPPORT
+    # A later assessment does not move it back.
+    assessment = Assessment.objects.get(case=case)
+    plans.assessment_save(
+        actor=coordinator,
+        case=case,
+        data={"household_situation": "更新", "assessed_on": timezone.localdate()},
+        members={},
+        expected_version=assessment.version,
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.SUPPORT

@@ -203,3 +203,19 @@ def test_a_coordinator_of_the_receiving_hub_only_works(case, assigned_agency):
     window_coordinator = user_with_role(Role.COORDINATOR, agency=assigned_agency, username="wc")
     with pytest.raises(PermissionDenied):
         close(window_coordinator, case)
+
+
+def test_reopening_applies_consents_given_while_closed_but_no_revoked_grant(case, coordinator):
+    close(coordinator, case)
+    newly = AgencyFactory(name="社会福祉協議会（再開後）")
+    make_consent(actor=coordinator, person=case.subjects.get(), agencies=[newly])
+    assert not case.accesses.filter(agency=newly).exists()  # closed: not applied
+    support.case_reopen(actor=coordinator, case=case, reason="再び相談")
+    assert case.accesses.filter(agency=newly, basis="consent", revoked_at=None).exists()
+
+    granted = case.accesses.get(agency=newly)
+    services.case_access_revoke(actor=coordinator, access=granted, reason="本人の意向")
+    case.refresh_from_db()
+    close(coordinator, case)
+    support.case_reopen(actor=coordinator, case=case, reason="もう一度")
+    assert not case.accesses.filter(agency=newly, revoked_at=None).exists()

@@ -125,6 +125,10 @@ def matrix_objects(*, secretariat, coordinator, staff_assigned, case) -> dict[st
     decision = services.decision_add(
         actor=secretariat, item=item, content="訪問する", assignee_name="担当者"
     )
+    # A decision the coordinator's agency is assigned: its pledged members report on it.
+    assigned = services.decision_add(
+        actor=secretariat, item=item, content="見守りを分担", assignee_agency=coordinator.agency
+    )
     routed = propose(body, household=case.household, proposer=staff_assigned)
     pending = propose(body, case=case)
     m, b = {"pk": meeting.pk}, {"pk": body.pk}
@@ -138,6 +142,7 @@ def matrix_objects(*, secretariat, coordinator, staff_assigned, case) -> dict[st
         "meetings:item_detail": {**m, "item_pk": item.pk},
         "meetings:item_remove": {**m, "item_pk": item.pk},
         "meetings:decision_remove": {**m, "item_pk": item.pk, "decision_pk": decision.pk},
+        "meetings:decision_report": {"pk": assigned.pk},
         "meetings:issue_add": m,
         "meetings:meeting_recheck": m,
         "meetings:meeting_close": m,

@@ -351,29 +351,6 @@ def test_accepting_does_not_undo_a_coordinators_revocation(
     assert case_needs(staff_unassigned, case) == frozenset()
 
 
-def test_accepting_applies_a_consent_the_case_never_applied(
-    case, coordinator, staff_assigned, staff_unassigned, other_agency
-):
-    """A consent recorded while the case was closed was not applied to it; the sheet
-    that went under it after the case reopened, once accepted, gives its 同意 basis — and
-    no other."""
-    from cases.services import support
-
-    support.case_close(
-        actor=coordinator, case=case, reason="resolved", improvement="improved", evaluation="解決"
-    )
-    consent = make_consent(actor=coordinator, person=case.subjects.get(), agencies=[other_agency])
-    support.case_reopen(actor=coordinator, case=case, reason="再び相談")
-    case.refresh_from_db()
-    assert not CaseAccess.objects.filter(case=case, agency=other_agency).exists()
-    referral = send(actor=staff_assigned, to=other_agency, case=case)
-    assert case_needs(staff_unassigned, case) == frozenset()
-    services.referral_accept(actor=staff_unassigned, referral=referral)
-    active = CaseAccess.objects.filter(case=case, agency=other_agency, revoked_at__isnull=True)
-    assert [(a.basis, a.source_id) for a in active] == [("consent", str(consent.pk))]
-    assert case_needs(staff_unassigned, case) == VIEW_WORK
-
-
 # -- answering and withdrawing: who, and in which state ------------------------------------
 
 

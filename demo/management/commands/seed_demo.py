@@ -18,13 +18,21 @@ from django.utils import timezone
 from agencies.models import Agency, Area, User
 from agencies.roles import Role
 from cases import services
-from cases.models import Case, Consultation, Household, IssueCategory, Person
+from cases.models import Case, Consultation, Household, IssueCategory, Person, SupportRecord
+from cases.services import plans, support
 from consent.services import consent_record
 from core.japanese import age_on
 from meetings import services as meeting_services
 from meetings.models import Meeting, MeetingBody
 
 AREAS = ["北部圏域", "中部圏域", "南部圏域"]
+
+RECORD_TEXTS = [
+    "自宅を訪問。親と面談し、最近の体調と家計の様子を聞いた。子は部屋から出てこなかった。",
+    "電話で近況を確認。介護サービスの説明を希望された。",
+    "地域包括支援センターの担当者と同行訪問。介護保険の申請書を一緒に書いた。",
+    "来所。滞納している公共料金の相談。分納の手続きを案内した。",
+]
 
 AGENCIES = [
     ("福祉総務課（多機関協働事業）", "ふくしそうむか", Agency.Kind.MUNICIPAL_DEPARTMENT, True),
@@ -340,6 +348,88 @@ class Command(BaseCommand):
                         reason="初回訪問を実施",
                     )
         self.stdout.write(f"架空の世帯 {len(FAMILY)} 件とケース {opened} 件を作成しました。")
+        self._lifecycle(users)
+
+    def _lifecycle(self, users: dict[str, User]) -> None:
+        """What follows an opening, on the first demo cases: 支援経過 by the window and
+        the hub, an assessment, an approved plan with the window's task, one case
+        suspended and one closed as a hand-over."""
+        coordinator = users["coordinator"]
+        today = timezone.localdate()
+        cases = list(Case.objects.filter(lead_coordinator=coordinator).order_by("opened_at")[:4])
+        for index, case in enumerate(cases):
+            window_staff = next(
+                (
+                    u
+                    for u in (users["agency_staff"], users["agency_staff2"])
+                    if case.accesses.filter(agency=u.agency, basis="receiving_agency").exists()
+                ),
+                None,
+            )
+            writers = [w for w in (window_staff, coordinator) if w is not None]
+            for days, writer in zip((20, 12, 3), writers * 2, strict=False):
+                support.support_record_add(
+                    actor=writer,
+                    case=case,
+                    occurred_on=max(today - dt.timedelta(days=days), case.opened_at.date()),
+                    kind=SupportRecord.Kind.VISIT if writer != coordinator else "phone",
+                    content=RECORD_TEXTS[(index + days) % len(RECORD_TEXTS)],
+                )
+            if index == 0:
+                person = case.subjects.order_by("created_at").first()
+                plans.assessment_save(
+                    actor=coordinator,
+                    case=case,
+                    data={
+                        "household_situation": "高齢の親と、長くひきこもっている子の二人世帯。"
+                        "親の介護と家計の不安が重なっている。",
+                        "strengths": "近所に気にかけてくれる住民がいる。",
+                        "risks": "親の体調が急に悪くなると、子だけでは暮らせない。",
+                        "assessed_on": today - dt.timedelta(days=10),
+                    },
+                    members={person: {"work": "pension", "housing": "owned"}},
+                    expected_version=None,
+                )
+                plan = plans.plan_create(
+                    actor=coordinator,
+                    case=case,
+                    data={
+                        "long_term_goal": "親子が地域の中で安心して暮らし続ける。",
+                        "short_term_goal": "介護サービスの利用を始め、子の相談先をつくる。",
+                        "urgent": True,
+                        "monitoring_on": today + dt.timedelta(days=60),
+                    },
+                )
+                if window_staff is not None:
+                    plans.plan_task_add(
+                        actor=coordinator,
+                        plan=plan,
+                        agency=window_staff.agency,
+                        content="月2回の見守り訪問",
+                        due_on=today + dt.timedelta(days=30),
+                    )
+                plans.plan_task_add(
+                    actor=coordinator, plan=plan, stakeholder_name="民生委員", content="声かけ"
+                )
+                plans.plan_stakeholder_add(
+                    actor=coordinator, plan=plan, kind="resident", agency=None, name="民生委員"
+                )
+                plans.plan_approve(actor=coordinator, plan=plan)
+            elif index == 2:
+                support.case_suspend(
+                    actor=coordinator,
+                    case=case,
+                    reason="lost_contact",
+                    note="3回訪問したが不在。手紙を置いてきた。",
+                )
+            elif index == 3:
+                support.case_close(
+                    actor=coordinator,
+                    case=case,
+                    reason="resolved",
+                    improvement="improved",
+                    evaluation="家計の見直しで滞納が解消し、本人が相談先を持てた。",
+                )
 
     def _meetings(self, users: dict[str, User]) -> None:
         """Two bodies as 長岡京市 runs them, pledges, and an upcoming joint meeting."""
