@@ -541,6 +541,51 @@ def case_history_entries(*, case: Case, user: User) -> list[HistoryEntry]:
     return entries
 
 
+def people_matching_q(query: str) -> Q | None:
+    """A member's name or ふりがな, ignoring 全角/半角 and ひらがな/カタカナ; None for an
+    empty query."""
+    text_key, kana_key = normalize_text(query), normalize_kana(query)
+    if not text_key:
+        return None
+    return Q(kana_key__contains=kana_key) | Q(name_key__contains=text_key)
+
+
+def case_list_for_user(*, user: User, query: str = "", mine: bool = False) -> QuerySet[Case]:
+    cases = cases_visible_to(user)
+    if mine:
+        cases = cases.filter(lead_coordinator=user)
+    matching = people_matching_q(query)
+    if matching is not None:
+        cases = cases.filter(
+            household_id__in=Person.objects.filter(matching).values("household_id")
+        )
+    return cases
+
+
+def case_status_counts(*, cases: QuerySet[Case]) -> dict[str, int]:
+    """status → count for the list's tabs, in one query."""
+    return dict(
+        cases.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+
+
+def monitoring_due(*, user: User, query: str = "") -> QuerySet[SupportPlan]:
+    """Approved plans whose monitoring date has come, on open cases the user leads."""
+    plans = SupportPlan.objects.filter(
+        status=SupportPlan.Status.APPROVED,
+        monitoring_on__lte=timezone.localdate(),
+        case__status__in=Case.ACTIVE_STATUSES,
+        case__lead_coordinator=user,
+        case_id__in=cases_visible_to(user).values("pk"),
+    )
+    matching = people_matching_q(query)
+    if matching is not None:
+        plans = plans.filter(
+            case__household_id__in=Person.objects.filter(matching).values("household_id")
+        )
+    return plans.select_related("case__household").order_by("monitoring_on", "pk")
+
+
 def case_worker_home(*, user: User) -> dict:
     """The home of a coordinator or agency staff: their open cases, recent
     consultations, and for coordinators what waits for them."""
@@ -553,7 +598,9 @@ def case_worker_home(*, user: User) -> dict:
         .select_related("person", "receiving_agency", "case", "main_issue")
         .order_by("-received_at")[:10],
     }
+    context["agency_tasks"] = tasks_for_agency(user=user)[:10]
     if user.has_role(Role.COORDINATOR):
+        context["monitoring_due"] = monitoring_due(user=user)[:10]
         pending, _active = emergency_requests_for_coordinators(user=user)
         context["pending_emergencies"] = len(pending)
         context["waiting_consultations"] = (

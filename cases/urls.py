@@ -68,6 +68,7 @@ urlpatterns = [
         name="plan_stakeholder_remove",
     ),
     path("tasks/", plans.my_tasks, name="my_tasks"),
+    path("monitoring/", plans.monitoring_due, name="monitoring_due"),
     path("cases/<uuid:pk>/suspend/", support.case_suspend, name="case_suspend"),
     path("cases/<uuid:pk>/resume/", support.case_resume, name="case_resume"),
     path("cases/<uuid:pk>/close/", support.case_close, name="case_close"),

@@ -14,10 +14,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.accounts import MFA_ROLES
 from agencies.models import User
-from cases.models import Case, Consultation
-from core.japanese import fiscal_year
-from meetings.models import ConfidentialityPledge, Meeting, MeetingBody, pledge_valid_q
+from cases.models import Case, CaseClosure, Consultation, SupportPlan
+from cases.selectors import stakeholder_count
+from consent.selectors import consents_expiring
+from core.japanese import fiscal_year, fiscal_year_bounds
+from meetings.models import (
+    AgendaItem,
+    Attendee,
+    ConfidentialityPledge,
+    Meeting,
+    MeetingBody,
+    pledge_valid_q,
+)
 from meetings.selectors import meetings_visible_to, pledge_gaps, proposals_to_decide
+from referrals.models import Referral
 
 SOON = dt.timedelta(days=30)
 
@@ -49,6 +59,17 @@ def secretariat_home(*, user: User) -> dict:
     }
 
 
+def coordinator_home(*, user: User) -> dict:
+    """Consents ending within 30 days and the meetings ahead the coordinator attends."""
+    today = timezone.localdate()
+    return {
+        "consents_expiring": consents_expiring(user=user)[:10],
+        "meetings_ahead": meetings_visible_to(user)
+        .filter(date__gte=today, closed_at__isnull=True)
+        .order_by("date")[:5],
+    }
+
+
 @dataclass
 class Figure:
     label: str
@@ -56,11 +77,20 @@ class Figure:
 
 
 def manager_home(*, user: User) -> dict:
-    """This 年度's counts: no name, no case number, nothing about a person."""
+    """This 年度's counts: no name, no case number, nothing about a person. Meetings are
+    shown with what they discussed, not only how many were held (DESIGN.md)."""
     year = fiscal_year(timezone.now())
+    start, end = fiscal_year_bounds(year)
     by_status = dict(
         Case.objects.values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
+    closures = dict(
+        CaseClosure.objects.filter(closed_at__gte=start, closed_at__lt=end, reopened_at=None)
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .values_list("reason", "n")
+    )
+    stakeholders = stakeholder_count(fiscal_year=year)
     figures = [
         Figure("相談受付件数（今年度）", Consultation.objects.filter(fiscal_year=year).count()),
         Figure("新規ケース（今年度）", Case.objects.filter(fiscal_year=year).count()),
@@ -69,11 +99,63 @@ def manager_home(*, user: User) -> dict:
             for value, label in Case.Status.choices
         ],
         Figure(
-            "開催した会議（今年度）",
-            Meeting.objects.filter(closed_at__isnull=False, date__gte=dt.date(year, 4, 1)).count(),
+            "つなぐシート（今年度の送付）",
+            Referral.objects.filter(sent_at__gte=start, sent_at__lt=end).count(),
         ),
+        Figure(
+            "支援プランの作成（今年度）",
+            SupportPlan.objects.filter(created_at__gte=start, created_at__lt=end).count(),
+        ),
+        Figure(
+            "支援プランの承認（今年度）",
+            SupportPlan.objects.filter(approved_at__gte=start, approved_at__lt=end).count(),
+        ),
+        *[
+            Figure(f"終結：{label}（今年度）", closures.get(value, 0))
+            for value, label in CaseClosure.Reason.choices
+        ],
+        Figure("支援のために連携した関係者の数（今年度）", stakeholders.count),
     ]
-    return {"figures": figures}
+    return {
+        "figures": figures,
+        "stakeholders_how": stakeholders.how,
+        "meetings": _meeting_rows(year),
+    }
+
+
+@dataclass
+class MeetingRow:
+    kind: str
+    held: int
+    agencies: int
+    attendees: int
+    cases: int
+
+
+def _meeting_rows(year: int) -> list[MeetingRow]:
+    """Per body kind: 開催回数, 参加機関数, 参加者延べ数 and cases discussed, this 年度."""
+    held = Meeting.objects.filter(
+        closed_at__isnull=False, date__gte=dt.date(year, 4, 1), date__lt=dt.date(year + 1, 4, 1)
+    )
+    rows = []
+    for kind, label in MeetingBody.Kind.choices:
+        meetings = held.filter(bodies__kind=kind).distinct()
+        attendees = Attendee.objects.filter(meeting__in=meetings)
+        rows.append(
+            MeetingRow(
+                kind=label,
+                held=meetings.count(),
+                agencies=attendees.values("agency_id").distinct().count(),
+                attendees=attendees.count(),
+                cases=AgendaItem.objects.filter(
+                    meeting__in=meetings, body__kind=kind, case__isnull=False
+                )
+                .values("case_id")
+                .distinct()
+                .count(),
+            )
+        )
+    return rows
 
 
 def admin_home(*, user: User) -> dict:

@@ -28,6 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
             .filter(status=Referral.Status.SENT)
             .order_by("sent_at")[:10]
         )
+    if user.has_role(Role.COORDINATOR):
+        context.update(selectors.coordinator_home(user=user))
     if user.has_role(Role.SECRETARIAT):
         context["secretariat"] = selectors.secretariat_home(user=user)
     if user.has_role(Role.MANAGER):

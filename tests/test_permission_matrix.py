@@ -96,6 +96,7 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     # message on the plan page).
     "cases:plan_task_report":       ("POST", (LOGIN, 302, 302, 404, 404, 404, 404)),
     "cases:my_tasks":               ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:monitoring_due":         ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     # 中断・終結・再開: the managing coordinators.
     "cases:case_suspend":           ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:case_resume":            ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),

@@ -62,18 +62,23 @@ CASE_SORTS = {
 
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
+    """ケース一覧: by status (with each status's count), 自分の担当 for a coordinator,
+    searchable by a member's name or ふりがな."""
     if not can_list_case_data(request.user):
         raise PermissionDenied
     sort = request.GET.get("sort", "number")
     status = request.GET.get("status", "open")
-    cases = selectors.cases_visible_to(request.user).select_related(
-        "household", "main_agency", "lead_coordinator"
-    )
+    query = request.GET.get("q", "")[:50]
+    mine = request.GET.get("mine") == "1" and request.user.has_role(Role.COORDINATOR)
+    cases = selectors.case_list_for_user(user=request.user, query=query, mine=mine)
+    counts = selectors.case_status_counts(cases=cases)
     if status == "open":
         cases = cases.filter(status__in=Case.OPEN_STATUSES)
     elif status in Case.Status.values:
         cases = cases.filter(status=status)
-    cases = cases.order_by(*CASE_SORTS.get(sort, CASE_SORTS["number"]))
+    cases = cases.select_related("household", "main_agency", "lead_coordinator").order_by(
+        *CASE_SORTS.get(sort, CASE_SORTS["number"])
+    )
     return render(
         request,
         "cases/case_list.html",
@@ -81,7 +86,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, cases),
             "sort": sort if sort in CASE_SORTS else "number",
             "status": status,
-            "statuses": Case.Status.choices,
+            "statuses": [
+                (value, label, counts.get(value, 0)) for value, label in Case.Status.choices
+            ],
+            "open_count": sum(counts.get(value, 0) for value in Case.OPEN_STATUSES),
+            "query": query,
+            "mine": mine,
         },
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies.audit import Action, access_event_record
+from agencies.roles import Role
 
 from .. import selectors
 from ..forms import add_service_errors
@@ -250,6 +251,18 @@ def plan_print(request: HttpRequest, pk, plan_pk) -> HttpResponse:
             "subjects": case.subjects.order_by("created_at"),
             "printed_at": timezone.now(),
         },
+    )
+
+
+@require_safe
+def monitoring_due(request: HttpRequest) -> HttpResponse:
+    """モニタリング期限を過ぎた支援プラン: the coordinator's own cases, oldest first."""
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    query = request.GET.get("q", "")[:50]
+    plans = selectors.monitoring_due(user=request.user, query=query)
+    return render(
+        request, "cases/monitoring_due.html", {"page": _page(request, plans), "query": query}
     )
 
 

@@ -1,0 +1,117 @@
+"""Each role's home is a list to act on: exactly which rows it shows, searchable lists
+behind it, and query counts that do not grow with the rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import selectors
+from cases.models import Case
+from cases.services import plans, support
+from tests.factories import make_consultation, member_data, open_case
+
+pytestmark = pytest.mark.django_db
+
+
+def approved_plan(case, coordinator, agency, *, monitoring_on):
+    plan = plans.plan_create(
+        actor=coordinator,
+        case=case,
+        data={
+            "long_term_goal": "安心",
+            "short_term_goal": "通院",
+            "urgent": True,
+            "monitoring_on": monitoring_on,
+        },
+    )
+    plans.plan_task_add(actor=coordinator, plan=plan, agency=agency, content="見守り")
+    plans.plan_approve(actor=coordinator, plan=plan)
+    return plan
+
+
+def new_case(staff, coordinator, family_name, kana):
+    return open_case(
+        make_consultation(
+            actor=staff, members=[member_data(family_name=family_name, family_name_kana=kana)]
+        ),
+        actor=coordinator,
+    )
+
+
+def test_monitoring_due_lists_exactly_the_coordinators_overdue_plans(
+    coordinator, staff_assigned, assigned_agency
+):
+    due = new_case(staff_assigned, coordinator, "青木", "あおき")
+    later = new_case(staff_assigned, coordinator, "石田", "いしだ")
+    closed = new_case(staff_assigned, coordinator, "上田", "うえだ")
+    today = timezone.localdate()
+    due_plan = approved_plan(due, coordinator, assigned_agency, monitoring_on=today)
+    approved_plan(later, coordinator, assigned_agency, monitoring_on=today + dt.timedelta(days=5))
+    approved_plan(closed, coordinator, assigned_agency, monitoring_on=today)
+    # The monitoring day passes for the first one; the closed case is not worked.
+    support.case_close(
+        actor=coordinator, case=closed, reason="resolved", improvement="improved", evaluation="解決"
+    )
+    assert list(selectors.monitoring_due(user=coordinator)) == [due_plan]
+    assert list(selectors.monitoring_due(user=coordinator, query="アオキ")) == [due_plan]
+    assert list(selectors.monitoring_due(user=coordinator, query="いしだ")) == []
+
+
+def test_the_case_list_searches_by_kana_and_counts_each_status(login, coordinator, staff_assigned):
+    aoki = new_case(staff_assigned, coordinator, "青木", "あおき")
+    new_case(staff_assigned, coordinator, "石田", "いしだ")
+    support.case_suspend(actor=coordinator, case=aoki, reason="refusal", note="拒否")
+    client = login(coordinator)
+    page = client.get(reverse("cases:case_list"), {"q": "ｱｵｷ"}).content.decode()
+    assert aoki.number in page and "石田" not in page
+    page = client.get(reverse("cases:case_list"), {"status": "suspended"}).content.decode()
+    assert "中断（1件）" in page and "受付（1件）" in page
+    assert aoki.number in page
+
+
+def test_the_homes_show_tasks_and_monitoring_and_keep_their_query_count(
+    login, coordinator, staff_assigned, assigned_agency
+):
+    today = timezone.localdate()
+
+    def grow(n, start):
+        for i in range(start, start + n):
+            case = new_case(staff_assigned, coordinator, f"試験{i}", f"しけん{i}")
+            approved_plan(case, coordinator, assigned_agency, monitoring_on=today)
+
+    def count(user):
+        client = login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(reverse("home")).content.decode()
+        return len(ctx.captured_queries), body
+
+    grow(1, 0)
+    few_coord, coord_body = count(coordinator)
+    few_staff, staff_body = count(staff_assigned)
+    assert "モニタリング期限を過ぎたプラン" in coord_body and "試験0" in coord_body
+    assert "見守り" in staff_body
+    grow(12, 1)
+    assert count(coordinator)[0] == few_coord
+    assert count(staff_assigned)[0] == few_staff
+
+
+def test_the_managers_home_counts_plans_closures_and_meetings_without_names(
+    login, manager, coordinator, staff_assigned, assigned_agency
+):
+    case = new_case(staff_assigned, coordinator, "名前出ない", "なまえでない")
+    approved_plan(case, coordinator, assigned_agency, monitoring_on=timezone.localdate())
+    support.case_close(
+        actor=coordinator, case=case, reason="moved_out", improvement="unknown", evaluation="転出"
+    )
+    body = login(manager).get(reverse("home")).content.decode()
+    assert "支援プランの承認（今年度）</th><td>1件" in body
+    assert "終結：転出（今年度）</th><td>1件" in body
+    assert "開催回数" in body
+    assert "名前出ない" not in body and case.number not in body
+    assert Case.objects.filter(status="closed").count() == 1
