@@ -394,3 +394,15 @@ def assessment_event(*, case: Case, actor: User, what: str) -> CaseEvent:
         kind=CaseEvent.Kind.ASSESSMENT_SAVED,
         message=f"インテーク・アセスメントシート{what}。",
     )
+
+
+def household_event(*, case: Case, actor: User, kind: str, message: str) -> CaseEvent:
+    """世帯の統合・分離 — says who moved, never where to."""
+    return _event(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.HOUSEHOLD_MERGED
+        if kind == "merged"
+        else CaseEvent.Kind.HOUSEHOLD_SPLIT,
+        message=message[:300],
+    )

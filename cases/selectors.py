@@ -761,3 +761,21 @@ def stakeholder_count(*, fiscal_year: int) -> StakeholderCount:
     for kind in seen.values():
         by_kind[kind] = by_kind.get(kind, 0) + 1
     return StakeholderCount(fiscal_year=fiscal_year, count=len(seen), by_kind=by_kind)
+
+
+def merge_candidates(*, user: User, household: Household, query: str = "") -> QuerySet[Household]:
+    """Other records the user manages that may be the same household: found by a
+    member's name or ふりがな, never this household, never one already merged."""
+    matching = people_matching_q(query)
+    if matching is None:
+        return Household.objects.none()
+    return (
+        households_visible_to(user)
+        .filter(
+            merged_into__isnull=True,
+            pk__in=Person.objects.filter(matching).values("household_id"),
+        )
+        .exclude(pk=household.pk)
+        .prefetch_related("members")
+        .order_by("kana_key")
+    )

@@ -43,3 +43,7 @@ case_reopened = Signal()
 # Asked when a closing hands the case over: case, agency. The consent app answers with
 # the names of the subjects whose valid 同意 (情報共有) does not cover the agency.
 case_consent_gaps = Signal()
+
+# Sent inside the transaction that merged ``source`` into ``target``: source, target,
+# actor. Apps above cases move their own rows that name the merged record.
+households_merged = Signal()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import plans, support
+from .views import households, plans, support
 
 app_name = "cases"
 
@@ -84,6 +84,8 @@ urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/<uuid:pk>/", views.household_detail, name="household_detail"),
     path("households/<uuid:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<uuid:pk>/merge/", households.household_merge, name="household_merge"),
+    path("households/<uuid:pk>/split/", households.household_split, name="household_split"),
     path("households/<uuid:pk>/emergency/", views.emergency_new, name="emergency_new"),
     path("households/<uuid:pk>/dv/", views.dv_measure_new, name="dv_measure_new"),
     path(

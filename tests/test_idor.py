@@ -137,6 +137,8 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:case_open": {"consultation_pk": uncased.pk},
         "cases:household_detail": {"pk": household.pk},
         "cases:household_edit": {"pk": household.pk},
+        "cases:household_merge": {"pk": household.pk},
+        "cases:household_split": {"pk": household.pk},
         "cases:person_add": {"household_pk": household.pk},
         "cases:person_edit": {"household_pk": household.pk, "pk": household.members.first().pk},
     }

@@ -115,6 +115,9 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:case_open":              ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:household_detail":       ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:household_edit":         ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    # 統合・分離: manage on the household (統合 by coordinators only).
+    "cases:household_merge":        ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:household_split":        ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     # The receiving window works the case (contact details) but does not manage it.
     "cases:person_add":             ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:person_edit":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
@@ -356,6 +359,8 @@ def _build_world() -> dict:
         "cases:case_open": {"consultation_pk": uncased.pk},
         "cases:household_detail": {"pk": case.household_id},
         "cases:household_edit": {"pk": case.household_id},
+        "cases:household_merge": {"pk": case.household_id},
+        "cases:household_split": {"pk": case.household_id},
         "cases:person_add": {"household_pk": case.household_id},
         "cases:person_edit": {
             "household_pk": case.household_id,

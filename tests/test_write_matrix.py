@@ -139,6 +139,11 @@ ROWS = [
     row("cases:household_edit",       L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:person_edit",          L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
     # Members and consent: manage (a consent creates access).
+    # 統合 (a coordinator who manages both records) and 分離 (manage on the household).
+    # The merge takes the handed consultation's household into the case's; the split
+    # moves a member added for it.
+    row("cases:household_merge",      L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:household_split",      L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:person_add",           L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("consent:consent_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     # A withdrawal the person told them of: work.
@@ -326,6 +331,11 @@ def _build_world() -> dict[str, Any]:
     ended.save(update_fields=["valid_until"])
     transfer_target = user_with_role(staff, agency=nobody, username="w_transfer")
     today_date = timezone.localdate()
+    leaver = services.person_add(
+        actor=coordinator,
+        household=case.household,
+        data={**member_data(given_name="四郎", given_name_kana="しろう"), "relation": "child"},
+    )
     record = support.support_record_add(
         actor=users["receiving"],
         case=case,
@@ -428,6 +438,8 @@ def _build_world() -> dict[str, Any]:
         "cases:dv_measure_end": {"pk": handed.household_id, "measure_pk": measure.pk},
         "cases:case_open": {"consultation_pk": handed.pk},
         "cases:household_edit": {"pk": case.household_id},
+        "cases:household_merge": {"pk": case.household_id},
+        "cases:household_split": {"pk": case.household_id},
         "cases:person_edit": {"household_pk": case.household_id, "pk": person.pk},
         "cases:person_add": {"household_pk": case.household_id},
         "consent:consent_new": member_kwargs,
@@ -470,7 +482,11 @@ def _build_world() -> dict[str, Any]:
         "referrals:referral_complete": {"pk": taken.pk},
     }
     case.refresh_from_db()  # its plans moved it on (and its version with it)
-    query = {"cases:intake_form": f"?household={case.household_id}"}
+    query = {
+        "cases:intake_form": f"?household={case.household_id}",
+        # The merge page lists the records found by this name (the handed household).
+        "cases:household_merge": "?q=高橋",
+    }
     household = case.household
     data = {
         "cases:case_edit": {
@@ -583,6 +599,12 @@ def _build_world() -> dict[str, Any]:
             "m-MAX_NUM_FORMS": "20",
             "save": "1",
         },
+        "cases:household_merge": {
+            "target": handed.household_id,
+            "reason": "同じ世帯だった",
+            "confirm": "on",
+        },
+        "cases:household_split": {"members": [leaver.pk], "reason_kind": "moved_out"},
         "cases:household_edit": {
             "version": household.version,
             "postal_code": household.postal_code,

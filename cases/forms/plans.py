@@ -130,6 +130,22 @@ class AssessmentForm(forms.ModelForm):
 
 
 class AssessmentMemberForm(forms.ModelForm):
+    """Every item may stay 不明: a member nobody has met yet is still on the sheet."""
+
+    CHOICE_FIELDS = ("work", "housing", "insurance", "pension")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.CHOICE_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in self.CHOICE_FIELDS:
+            if not data.get(name):
+                data[name] = "unknown"
+        return data
+
     issues = forms.ModelMultipleChoiceField(
         label="抱える課題",
         queryset=IssueCategory.objects.filter(is_active=True),

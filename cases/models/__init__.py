@@ -77,6 +77,29 @@ class Household(VersionedModel):
     kana_key = models.CharField(max_length=200, editable=False, db_index=True)
     address_key = models.CharField(max_length=200, editable=False, db_index=True)
     phone_key = models.CharField(max_length=30, editable=False, db_index=True)
+    # 名寄せ after the fact: a record found to be the same household is merged into
+    # another and kept (never deleted), pointing at the household that carries on.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="統合先の世帯",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        editable=False,
+    )
+    merged_at = models.DateTimeField("統合日時", null=True, blank=True, editable=False)
+    merge_reason = models.CharField("統合の理由", max_length=200, blank=True, editable=False)
+    # A household that members left to form (DV flight, 施設入所, a child leaving home).
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name="分かれる前の世帯",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_records",
+        editable=False,
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -470,6 +493,8 @@ class CaseEvent(models.Model):
         PLAN_SAVED = "plan_saved", "支援プランの作成・改訂"
         PLAN_STATUS = "plan_status", "支援プランの協議・承認"
         TASK_REPORTED = "task_reported", "役割分担の報告"
+        HOUSEHOLD_MERGED = "household_merged", "世帯の統合"
+        HOUSEHOLD_SPLIT = "household_split", "世帯の分離"
         # つなぐシート (written by the referrals app, which sits above cases).
         REFERRAL_SENT = "referral_sent", "つなぐシートを送付"
         REFERRAL_ACCEPTED = "referral_accepted", "つなぐシートを受理"
