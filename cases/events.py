@@ -394,3 +394,15 @@ def assessment_event(*, case: Case, actor: User, what: str) -> CaseEvent:
         kind=CaseEvent.Kind.ASSESSMENT_SAVED,
         message=f"インテーク・アセスメントシート{what}。",
     )
+
+
+def outreach_event(*, case: Case, actor: User, engagement, kind: str, message: str) -> CaseEvent:
+    """A line of an outreach engagement on the household's case (contacts, the
+    consultation it became, its end). The message names no contact detail."""
+    return _event(
+        case=case,
+        actor=actor,
+        kind=kind,
+        message=message[:300],
+        engagement_id=str(engagement.pk),
+    )
