@@ -259,6 +259,17 @@ def test_once_a_case_exists_whoever_works_the_case_works_the_outreach(
     )
     with pytest.raises(PermissionDenied):
         contact(staff_assigned, engagement)
+    # Going out gave the agency nothing of its own on the case: without its basis on
+    # the case it no longer sees the engagement.
+    services.case_access_revoke(
+        actor=coordinator,
+        access=case.accesses.get(agency=staff_unassigned.agency),
+        reason="担当の変更",
+    )
+    assert outreach_needs(staff_unassigned, engagement) == frozenset()
+    assert_policy_agrees(engagement, staff_unassigned)
+    with pytest.raises(PermissionDenied):
+        contact(staff_unassigned, engagement)
     contact(coordinator, engagement)
     event = case.events.get(kind=CaseEvent.Kind.OUTREACH_CONTACT)
     assert event.actor == coordinator and event.parameters["engagement_id"] == str(engagement.pk)
