@@ -24,8 +24,8 @@ from ..models import Case, CaseEvent, Consultation, Household, OutreachContact, 
 from ..permissions import Need, outreach_needs, works_cases
 from ..selectors import consultations_visible_to
 from . import (
-    _household_new,
     _household_refresh_keys,
+    _household_set_keys,
     _person_new,
     require_household_need,
 )
@@ -92,7 +92,10 @@ def outreach_start(
     if errors:
         raise ValidationError(errors)
     if household is None:
-        household = _household_new(actor=actor, data=household_data or {})
+        household = Household(**(household_data or {}))
+        _household_set_keys(household)
+        household.display_name = "（世帯員未登録）"
+        model_save(household, actor=actor, reason="アウトリーチで新規登録")
         _person_new(actor=actor, household=household, data=person_data)
         _household_refresh_keys(household, actor=actor)
     engagement = OutreachEngagement(

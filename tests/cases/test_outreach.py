@@ -81,6 +81,7 @@ def test_it_starts_an_outreach_for_a_new_household_of_concern(staff_assigned):
     assert engagement.status == OutreachEngagement.Status.ACTIVE
     household = engagement.household
     assert household.display_name == "鈴木 一郎"
+    assert household.history.last().history_change_reason == "アウトリーチで新規登録"
     assert household.members.get().relation == "self"
     row = engagement.history.get()
     assert row.history_user == staff_assigned and row.history_change_reason == "アウトリーチの開始"
