@@ -406,3 +406,15 @@ def household_event(*, case: Case, actor: User, kind: str, message: str) -> Case
         else CaseEvent.Kind.HOUSEHOLD_SPLIT,
         message=message[:300],
     )
+
+
+def outreach_event(*, case: Case, actor: User, engagement, kind: str, message: str) -> CaseEvent:
+    """A line of an outreach engagement on the household's case (contacts, the
+    consultation it became, its end). The message names no contact detail."""
+    return _event(
+        case=case,
+        actor=actor,
+        kind=kind,
+        message=message[:300],
+        engagement_id=str(engagement.pk),
+    )

@@ -18,7 +18,8 @@ from agencies.submissions import require_unused, submit_once
 from . import selectors, services
 from .forms import NEW_SUBJECT, ConsultationForm, HouseholdForm, MemberFormSet, SubjectForm
 from .linking import CONFIRM_FIELD, KEEP_EXISTING, KEEP_TYPED, LinkPlan, link_plan_build
-from .models import Consultation, Household, Person
+from .models import Consultation, Household, OutreachEngagement, Person
+from .services.outreach import outreach_link_consultation
 
 LINK_PREFIX = "link:"
 CONFIRM_NEW = "new"
@@ -40,12 +41,24 @@ class RowDuplicates:
 
 
 class IntakeFlow:
-    def __init__(self, request: HttpRequest, *, household: Household | None):
+    def __init__(
+        self,
+        request: HttpRequest,
+        *,
+        household: Household | None,
+        outreach: OutreachEngagement | None = None,
+    ):
         self.request = request
         self.user = request.user
         self.household = household
+        self.outreach = outreach
         data = request.POST if request.method == "POST" else None
-        self.consultation_form = ConsultationForm(data, prefix="c")
+        prefill = (
+            {"summary": outreach.concern, "channel": Consultation.Channel.HOME_VISIT}
+            if outreach is not None
+            else None
+        )
+        self.consultation_form = ConsultationForm(data, prefix="c", initial=prefill)
         self.household_form = HouseholdForm(data, prefix="h") if household is None else None
         self.subject_form = (
             SubjectForm(data, prefix="s", household=household) if household is not None else None
@@ -234,7 +247,7 @@ class IntakeFlow:
         plan = self.plan
         if plan is not None:
             data["summary"] += plan.summary_addendum()
-        return services.consultation_record(
+        consultation = services.consultation_record(
             actor=self.user,
             household=household,
             household_data=household_data,
@@ -247,6 +260,12 @@ class IntakeFlow:
             household_changes=plan.household_changes() if plan else None,
             member_changes=plan.member_changes() if plan else (),
         )
+        if self.outreach is not None:
+            # In the same transaction: the engagement is linked, or nothing is saved.
+            outreach_link_consultation(
+                actor=self.user, engagement=self.outreach, consultation=consultation
+            )
+        return consultation
 
     def error_items(self) -> list[tuple[str, str, str]]:
         """(anchor, label, message) for every field error on the page, for one summary
@@ -286,4 +305,5 @@ class IntakeFlow:
             "confirm_field": CONFIRM_FIELD,
             "confirm_new": CONFIRM_NEW,
             "given": Consultation.ConsentState.GIVEN,
+            "outreach": self.outreach,
         }

@@ -11,13 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import User
 from agencies.roles import CASE_ROLES, Role
 
-from .models import Case, CaseAccess, Consultation, EmergencyAccessRequest, Household, Person
+from .models import (
+    Case,
+    CaseAccess,
+    Consultation,
+    EmergencyAccessRequest,
+    Household,
+    OutreachEngagement,
+    Person,
+)
 
 Basis = CaseAccess.Basis
 
@@ -181,13 +189,82 @@ def household_needs(user: User, household: Household) -> frozenset[Need]:
         needs = frozenset().union(*per_case.values())
         if household.pk in emergency_household_ids(user):
             needs |= VIEW_ONLY
-        return needs | ALL_NEEDS if holds_consultation else needs
+        # An agency that goes out to a household of concern holds it like a window.
+        holds = holds_consultation or carries_outreach(user, household)
+        return needs | ALL_NEEDS if holds else needs
     needs = frozenset().union(*(per_case.get(pk, frozenset()) for pk in open_cases))
     if not all(Need.MANAGE in per_case.get(pk, ()) for pk in open_cases):
         needs -= {Need.MANAGE}
     if per_case or holds_consultation:
         needs |= VIEW_ONLY
     return needs
+
+
+# ---------------------------------------------------------------------------
+# アウトリーチ等を通じた継続的支援 (it may start before a case exists)
+
+
+def carries_outreach(user: User, household: Household) -> bool:
+    """The user's agency goes out to this household (an engagement of its own, ongoing
+    or ended): before a case it holds the household as a window that took a
+    consultation does."""
+    return household.outreach_engagements.filter(agency_id=user.agency_id).exists()
+
+
+def _open_case_exists() -> Exists:
+    return Exists(
+        Case.objects.filter(household_id=OuterRef("household_id"), status__in=Case.OPEN_STATUSES)
+    )
+
+
+def _handed_uncased_q(user: User) -> Q:
+    """Uncased consultations handed to 多機関協働 in the coordinator's area."""
+    return Q(case__isnull=True) & handed_to_collaboration_q(user.agency.area_id)
+
+
+def outreach_visible_q(user: User) -> Q:
+    """The engagements ``user`` sees — the queryset form of ``outreach_needs``, which
+    must answer the same for every row (tests hold them together)."""
+    if not works_cases(user):
+        return Q(pk__in=[])
+    carriers = Q(agency_id=user.agency_id)
+    if user.has_role(Role.COORDINATOR):
+        handed = Consultation.objects.filter(_handed_uncased_q(user)).values("household_id")
+        carriers |= Q(household_id__in=handed)
+    through_case = Q(
+        household_id__in=Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).values(
+            "household_id"
+        )
+    ) | Q(
+        household_id__in=Consultation.objects.filter(uncased_consultations_q(user)).values(
+            "household_id"
+        )
+    )
+    open_case = _open_case_exists()
+    return (~open_case & carriers) | (open_case & through_case)
+
+
+def outreach_needs(user: User, engagement: OutreachEngagement) -> frozenset[Need]:
+    """Who sees and works an outreach engagement (DESIGN.md: "under the same policy").
+
+    Before the household has an open case: the agency that carries it (like the window
+    that took a consultation) and the coordinators a consultation of the household was
+    handed to (多機関協働 in their area). Once it has an open case, the case decides:
+    whoever works the household's case works the engagement, whoever only sees it sees
+    it. Nobody *manages* an engagement: its decisions are the case's."""
+    if not works_cases(user):
+        return frozenset()
+    household = engagement.household
+    if household.cases.filter(status__in=Case.OPEN_STATUSES).exists():
+        return household_needs(user, household) & VIEW_WORK
+    if engagement.agency_id == user.agency_id:
+        return VIEW_WORK
+    if (
+        user.has_role(Role.COORDINATOR)
+        and household.consultations.filter(_handed_uncased_q(user)).exists()
+    ):
+        return VIEW_WORK
+    return frozenset()
 
 
 def person_consent_needs_met(user: User, person: Person) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as Case_
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -42,6 +42,8 @@ from .models import (
     DvSupportMeasure,
     EmergencyAccessRequest,
     Household,
+    OutreachContact,
+    OutreachEngagement,
     Person,
     SupportRecord,
 )
@@ -55,6 +57,8 @@ from .permissions import (
     case_needs_met,
     emergency_household_ids,
     household_needs,
+    outreach_needs,
+    outreach_visible_q,
     uncased_consultations_q,
     works_cases,
 )
@@ -113,7 +117,15 @@ def households_visible_to(user: User) -> QuerySet[Household]:
         return Household.objects.none()
     uncased = Consultation.objects.filter(uncased_consultations_q(user)).order_by()
     cased = Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by()
-    ids = uncased.values("household_id").union(cased.values("household_id"))
+    # A household of concern its agency goes out to, before it has an open case.
+    carried = (
+        OutreachEngagement.objects.filter(agency_id=user.agency_id)
+        .exclude(household__cases__status__in=Case.OPEN_STATUSES)
+        .order_by()
+    )
+    ids = uncased.values("household_id").union(
+        cased.values("household_id"), carried.values("household_id")
+    )
     visible = Q(pk__in=ids)
     provided = emergency_household_ids(user)
     if provided:
@@ -779,3 +791,95 @@ def merge_candidates(*, user: User, household: Household, query: str = "") -> Qu
         .prefetch_related("members")
         .order_by("kana_key")
     )
+
+
+# ---------------------------------------------------------------------------
+# アウトリーチ等を通じた継続的支援
+
+
+def outreach_visible_to(user: User) -> QuerySet[OutreachEngagement]:
+    return OutreachEngagement.objects.filter(outreach_visible_q(user))
+
+
+def outreach_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> OutreachEngagement:
+    """The engagement, or 404 when the user may not see it (same as nonexistent), 403
+    when they see it but may not do ``need``."""
+    try:
+        engagement = (
+            OutreachEngagement.objects.select_related(
+                "household", "agency", "started_by", "consultation__case"
+            )
+            .filter(outreach_visible_q(user))
+            .get(pk=pk)
+        )
+    except (OutreachEngagement.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if need != Need.VIEW and need not in outreach_needs(user, engagement):
+        raise PermissionDenied
+    return engagement
+
+
+def outreach_list_for_user(
+    *, user: User, query: str = "", status: str = OutreachEngagement.Status.ACTIVE
+) -> QuerySet[OutreachEngagement]:
+    """The engagements the user sees, 五十音順 by household, each with its number of
+    contacts and the last contact date (one query per page whatever the log's size).
+    ``query`` matches a member's name or ふりがな (全角/半角, ひらがな/カタカナ ignored)."""
+    rows = outreach_visible_to(user)
+    if status in OutreachEngagement.Status.values:
+        rows = rows.filter(status=status)
+    if query:
+        text_key, kana_key = normalize_text(query), normalize_kana(query)
+        people = Person.objects.filter(
+            Q(kana_key__contains=kana_key) | Q(name_key__contains=text_key)
+        )
+        rows = rows.filter(household_id__in=people.values("household_id"))
+    return (
+        rows.select_related("household", "agency")
+        .annotate(contact_count=Count("contacts"), last_contact_on=Max("contacts__contacted_on"))
+        .order_by("household__kana_key", "-started_on", "pk")
+    )
+
+
+def outreach_contacts(*, engagement: OutreachEngagement) -> QuerySet[OutreachContact]:
+    return engagement.contacts.select_related("recorded_by", "agency")
+
+
+def outreach_for_household(*, user: User, household: Household) -> QuerySet[OutreachEngagement]:
+    return outreach_visible_to(user).filter(household=household).select_related("agency")
+
+
+def outreach_case(*, engagement: OutreachEngagement) -> Case | None:
+    """The household's open case (or the case its consultation became), if any."""
+    if engagement.consultation_id and engagement.consultation.case_id:
+        return engagement.consultation.case
+    return (
+        engagement.household.cases.filter(status__in=Case.OPEN_STATUSES)
+        .order_by("opened_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OutreachCounts:
+    fiscal_year: int
+    engagements: int  # 伴走件数: engagements active at any time in the 年度
+    contacts: int  # contacts made in the 年度
+    how: str = (
+        "伴走件数は、その年度（4月〜翌年3月）に一日でも伴走中だったアウトリーチの数です。"
+        "接触回数は、その年度の日付の接触記録の数です。"
+    )
+
+
+def outreach_counts(*, fiscal_year: int) -> OutreachCounts:
+    """Aggregate only (no names): for the managers' figures (伴走している支援件数)."""
+    start, end = (moment.date() for moment in fiscal_year_bounds(fiscal_year))
+    engagements = OutreachEngagement.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=start), started_on__lt=end
+    ).count()
+    contacts = OutreachContact.objects.filter(contacted_on__gte=start, contacted_on__lt=end).count()
+    return OutreachCounts(fiscal_year=fiscal_year, engagements=engagements, contacts=contacts)
+
+
+def outreach_needs_for_user(*, user: User, engagement: OutreachEngagement) -> frozenset[Need]:
+    return outreach_needs(user, engagement)

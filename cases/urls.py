@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import households, plans, support
+from .views import households, outreach, plans, support
 
 app_name = "cases"
 
@@ -99,4 +99,13 @@ urlpatterns = [
         views.person_edit,
         name="person_edit",
     ),
+    path("outreach/", outreach.outreach_list, name="outreach_list"),
+    path("outreach/new/", outreach.outreach_new, name="outreach_new"),
+    path("outreach/<uuid:pk>/", outreach.outreach_detail, name="outreach_detail"),
+    path(
+        "outreach/<uuid:pk>/contacts/new/",
+        outreach.outreach_contact_new,
+        name="outreach_contact_new",
+    ),
+    path("outreach/<uuid:pk>/end/", outreach.outreach_end, name="outreach_end"),
 ]

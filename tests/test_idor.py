@@ -8,7 +8,7 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from agencies.models import AccessEvent
 from cases import services
-from cases.services import plans, support
+from cases.services import outreach, plans, support
 from tests.factories import AgencyFactory, make_consent, make_consultation, open_case
 from tests.referrals.helpers import send as send_sheet
 
@@ -85,6 +85,12 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         to=AgencyFactory(name="北部多機関協働", is_collaboration_hub=True),
         case=case,
     )
+    engagement = household.outreach_engagements.first() or outreach.outreach_start(
+        actor=case.lead_coordinator,
+        household=household,
+        started_on=dt.date(2026, 4, 1),
+        concern="訪問しても会えない",
+    )
     on_case = {"pk": case.pk}
     on_plan = {"pk": case.pk, "plan_pk": plan.pk}
     on_record = {"pk": case.pk, "record_pk": record.pk}
@@ -141,6 +147,9 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:household_split": {"pk": household.pk},
         "cases:person_add": {"household_pk": household.pk},
         "cases:person_edit": {"household_pk": household.pk, "pk": household.members.first().pk},
+        "cases:outreach_detail": {"pk": engagement.pk},
+        "cases:outreach_contact_new": {"pk": engagement.pk},
+        "cases:outreach_end": {"pk": engagement.pk},
     }
 
 

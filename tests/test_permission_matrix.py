@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from agencies.roles import Role
 from cases import services
-from cases.services import plans, support
+from cases.services import outreach, plans, support
 from tests.factories import (
     AgencyFactory,
     make_consent,
@@ -177,6 +177,13 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "referrals:referral_decline":   ("POST", (LOGIN, 200, 403, 404, 404, 404, 404)),
     "referrals:referral_complete":  ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
     "referrals:referral_withdraw":  ("POST", (LOGIN, 403, 302, 404, 404, 404, 404)),
+    # アウトリーチ: the list and a new one for the case roles; an engagement on the case's
+    # household, which whoever works the case works.
+    "cases:outreach_list":          ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:outreach_new":           ("GET",  (LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:outreach_detail":        ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:outreach_contact_new":   ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:outreach_end":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the
@@ -307,6 +314,12 @@ def _build_world() -> dict:
         actor=coordinator, plan=plan, kind="resident", agency=None, name="民生委員 甲"
     )
     plans.plan_approve(actor=coordinator, plan=plan)
+    engagement = outreach.outreach_start(
+        actor=staff_assigned,
+        household=case.household,
+        started_on=dt.date(2026, 4, 1),
+        concern="訪問しても会えない",
+    )
     on_plan = {"pk": case.pk, "plan_pk": plan.pk}
     on_case = {"pk": case.pk}
     on_record = {"pk": case.pk, "record_pk": record.pk}
@@ -367,6 +380,14 @@ def _build_world() -> dict:
             "pk": case.household.members.first().pk,
         },
         **consent_kwargs,
+        **{
+            name: {"pk": engagement.pk}
+            for name in (
+                "cases:outreach_detail",
+                "cases:outreach_contact_new",
+                "cases:outreach_end",
+            )
+        },
         "staff:transfer": {"pk": staff_assigned.pk},
         "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},

@@ -26,7 +26,7 @@ from agencies.models import AccessEvent, Agency, Area
 from agencies.roles import Role
 from cases import services
 from cases.models import CaseAccess, CaseEvent, Consultation
-from cases.services import plans, support
+from cases.services import outreach, plans, support
 from meetings import services as meeting_services
 from referrals import services as referral_services
 from tests.factories import (
@@ -189,6 +189,11 @@ ROWS = [
                                       L, 404, OK, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     row("referrals:referral_complete",
                                       L, 404, 403, 404, 404, 404, OK, 404, 404, 404, 404, 404, 404),
+    # アウトリーチ on the case's household: whoever works the case (a read-only basis
+    # sees it, 403); starting one on a household needs work on it.
+    row("cases:outreach_new",         L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 403, 403, 403),
+    row("cases:outreach_contact_new", L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:outreach_end",         L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
     # Staff pages (admin role; a coordinator hands over their own cases). Their denied
     # POSTs reach the access log with the accounts issue.
     row("staff:transfer",             L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK),
@@ -388,6 +393,12 @@ def _build_world() -> dict[str, Any]:
         ),
     )
     referral_services.referral_accept(actor=users["other_hub"], referral=taken)
+    engagement = outreach.outreach_start(
+        actor=users["receiving"],
+        household=case.household,
+        started_on=today_date,
+        concern="訪問しても会えない",
+    )
 
     # Each persona's client, logged in with a verified second factor.
     clients = {"anonymous": Client()}
@@ -480,12 +491,15 @@ def _build_world() -> dict[str, Any]:
         "referrals:referral_decline": {"pk": sheet.pk},
         "referrals:referral_withdraw": {"pk": sheet.pk},
         "referrals:referral_complete": {"pk": taken.pk},
+        "cases:outreach_contact_new": {"pk": engagement.pk},
+        "cases:outreach_end": {"pk": engagement.pk},
     }
     case.refresh_from_db()  # its plans moved it on (and its version with it)
     query = {
         "cases:intake_form": f"?household={case.household_id}",
         # The merge page lists the records found by this name (the handed household).
         "cases:household_merge": "?q=高橋",
+        "cases:outreach_new": f"?household={case.household_id}",
     }
     household = case.household
     data = {
@@ -710,6 +724,20 @@ def _build_world() -> dict[str, Any]:
         "accounts:mfa_recovery_codes": {},
         "accounts:mfa_reenrol": {"token": "000000"},
         "accounts:password_set": {"new_password1": "x" * 20, "new_password2": "x" * 20},
+        "cases:outreach_new": {
+            **date_post("started_on", today),
+            "concern": "民生委員から、新聞が溜まっていると連絡があった。",
+        },
+        "cases:outreach_contact_new": {
+            **date_post("contacted_on", today),
+            "method": "visit",
+            "with_whom": "本人",
+            "what_happened": "玄関先で話せた。",
+        },
+        "cases:outreach_end": {
+            **date_post("ended_on", today),
+            "end_reason": "相談受付につながった",
+        },
     }
     cookies = {name: copy.deepcopy(client.cookies) for name, client in clients.items()}
     return {"clients": clients, "cookies": cookies, "kwargs": kwargs, "query": query, "data": data}

@@ -501,6 +501,11 @@ class CaseEvent(models.Model):
         REFERRAL_DECLINED = "referral_declined", "つなぐシートを辞退"
         REFERRAL_COMPLETED = "referral_completed", "つなぐシートの対応完了"
         REFERRAL_WITHDRAWN = "referral_withdrawn", "つなぐシートを取下げ"
+        # アウトリーチ (before or beside the case).
+        OUTREACH_STARTED = "outreach_started", "アウトリーチを開始"
+        OUTREACH_CONTACT = "outreach_contact", "アウトリーチの接触を記録"
+        OUTREACH_LINKED = "outreach_linked", "アウトリーチが相談受付につながった"
+        OUTREACH_ENDED = "outreach_ended", "アウトリーチを終了"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
@@ -680,6 +685,7 @@ class DvSupportMeasure(models.Model):
         return f"DV等支援措置（{format_wareki(self.valid_from)}〜）"
 
 
+from .outreach import OutreachContact, OutreachEngagement  # noqa: E402
 from .plans import (  # noqa: E402
     NATIONAL_REPORT_FIELDS,
     Assessment,
@@ -705,6 +711,8 @@ __all__ = [
     "EmergencyAccessRequest",
     "Household",
     "IssueCategory",
+    "OutreachContact",
+    "OutreachEngagement",
     "Person",
     "PlanStakeholder",
     "PlanTask",

@@ -93,6 +93,7 @@ def household_merge(*, actor: User, source: Household, target: Household, reason
     _move(source.consultations.all(), to=target, actor=actor, reason=label, versioned=True)
     _move(source.cases.all(), to=target, actor=actor, reason=label, versioned=True)
     _move(source.emergency_requests.all(), to=target, actor=actor, reason=label, versioned=False)
+    _move(source.outreach_engagements.all(), to=target, actor=actor, reason=label, versioned=True)
     if kept:
         addendum = "【統合した世帯の記録から】" + "／".join(kept)
         target.notes = (f"{target.notes}\n{addendum}" if target.notes else addendum)[:2000]

@@ -417,10 +417,16 @@ def intake_start(request: HttpRequest) -> HttpResponse:
 def intake_form(request: HttpRequest) -> HttpResponse:
     if not can_record_consultation(request.user):
         raise PermissionDenied
-    household = None
-    if request.GET.get("household"):
+    household = outreach = None
+    if request.GET.get("outreach"):
+        # An outreach becomes a consultation: its household, its concern as 主訴.
+        outreach = selectors.outreach_get_for_user(
+            user=request.user, pk=request.GET["outreach"], need=Need.WORK
+        )
+        household = selectors.household_get_for_user(user=request.user, pk=outreach.household_id)
+    elif request.GET.get("household"):
         household = selectors.household_get_for_user(user=request.user, pk=request.GET["household"])
-    flow = intake.IntakeFlow(request, household=household)
+    flow = intake.IntakeFlow(request, household=household, outreach=outreach)
     if request.method == "POST":
         try:
             consultation = flow.submit()

@@ -64,11 +64,20 @@ def test_rows_of_the_apps_above_follow_the_merge(twice, coordinator, secretariat
     from tests.referrals.helpers import send
 
     sheet = send(actor=staff_assigned, to=coordinator.agency, consultation=second)
+    from cases.services import outreach
+
+    outreach.outreach_start(
+        actor=staff_assigned,
+        household=second.household,
+        started_on=second.received_at.date(),
+        concern="閉じこもり",
+    )
     households.household_merge(
         actor=coordinator, source=second.household, target=case.household, reason="同一世帯"
     )
     item.refresh_from_db()
     assert item.household == case.household
+    assert case.household.outreach_engagements.count() == 1
     assert Referral.objects.get(pk=sheet.pk).household == case.household
 
 
