@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies.accounts import MFA_ROLES
 from agencies.models import User
 from cases.models import Case, CaseClosure, Consultation, SupportPlan
-from cases.selectors import stakeholder_count
+from cases.selectors import outreach_counts, stakeholder_count
 from consent.selectors import consents_expiring
 from core.japanese import fiscal_year, fiscal_year_bounds
 from meetings.models import (
@@ -91,6 +91,7 @@ def manager_home(*, user: User) -> dict:
         .values_list("reason", "n")
     )
     stakeholders = stakeholder_count(fiscal_year=year)
+    outreach = outreach_counts(fiscal_year=year)
     figures = [
         Figure("相談受付件数（今年度）", Consultation.objects.filter(fiscal_year=year).count()),
         Figure("新規ケース（今年度）", Case.objects.filter(fiscal_year=year).count()),
@@ -115,10 +116,12 @@ def manager_home(*, user: User) -> dict:
             for value, label in CaseClosure.Reason.choices
         ],
         Figure("支援のために連携した関係者の数（今年度）", stakeholders.count),
+        Figure("アウトリーチ：伴走件数（今年度）", outreach.engagements),
+        Figure("アウトリーチ：接触回数（今年度）", outreach.contacts),
     ]
     return {
         "figures": figures,
-        "stakeholders_how": stakeholders.how,
+        "notes": [f"関係者の数え方：{stakeholders.how}", f"アウトリーチの数え方：{outreach.how}"],
         "meetings": _meeting_rows(year),
     }
 

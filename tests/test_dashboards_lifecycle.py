@@ -115,3 +115,18 @@ def test_the_managers_home_counts_plans_closures_and_meetings_without_names(
     assert "開催回数" in body
     assert "名前出ない" not in body and case.number not in body
     assert Case.objects.filter(status="closed").count() == 1
+
+
+def test_the_managers_home_counts_outreach_and_says_how(login, manager, staff_assigned):
+    from cases.services import outreach
+
+    household = make_consultation(actor=staff_assigned).household
+    outreach.outreach_start(
+        actor=staff_assigned,
+        household=household,
+        started_on=timezone.localdate(),
+        concern="閉じこもりが続いている",
+    )
+    body = login(manager).get(reverse("home")).content.decode()
+    assert "アウトリーチ：伴走件数（今年度）</th><td>1件" in body
+    assert "アウトリーチの数え方" in body and "閉じこもり" not in body
