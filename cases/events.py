@@ -397,15 +397,13 @@ def assessment_event(*, case: Case, actor: User, what: str) -> CaseEvent:
 
 
 def household_event(*, case: Case, actor: User, kind: str, message: str) -> CaseEvent:
-    """世帯の統合・分離 — says who moved, never where to."""
-    return _event(
-        case=case,
-        actor=actor,
-        kind=CaseEvent.Kind.HOUSEHOLD_MERGED
-        if kind == "merged"
-        else CaseEvent.Kind.HOUSEHOLD_SPLIT,
-        message=message[:300],
-    )
+    """世帯の統合・分離, 世帯員の統合 — says who moved, never where to."""
+    kinds = {
+        "merged": CaseEvent.Kind.HOUSEHOLD_MERGED,
+        "split": CaseEvent.Kind.HOUSEHOLD_SPLIT,
+        "person_merged": CaseEvent.Kind.PERSON_MERGED,
+    }
+    return _event(case=case, actor=actor, kind=kinds[kind], message=message[:300])
 
 
 def outreach_event(*, case: Case, actor: User, engagement, kind: str, message: str) -> CaseEvent:

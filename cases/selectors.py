@@ -708,13 +708,13 @@ def current_plan(*, case: Case) -> SupportPlan | None:
     )
 
 
-def tasks_for_agency(*, user: User) -> QuerySet[PlanTask]:
+def tasks_for_agency(*, user: User, query: str = "") -> QuerySet[PlanTask]:
     """Open tasks of approved plans assigned to the user's agency, on cases the user
     reaches with a basis that lets them work."""
     working = access_rows_for(user).filter(
         basis__in=[b for b, n in BASIS_NEEDS.items() if Need.WORK in n]
     )
-    return (
+    tasks = (
         PlanTask.objects.filter(
             agency_id=user.agency_id,
             status=PlanTask.Status.OPEN,
@@ -724,6 +724,12 @@ def tasks_for_agency(*, user: User) -> QuerySet[PlanTask]:
         .select_related("plan__case__household", "agency")
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
+    matching = people_matching_q(query)
+    if matching is not None:
+        tasks = tasks.filter(
+            plan__case__household_id__in=Person.objects.filter(matching).values("household_id")
+        )
+    return tasks
 
 
 def assessment_for_case(*, case: Case) -> Assessment | None:

@@ -47,3 +47,7 @@ case_consent_gaps = Signal()
 # Sent inside the transaction that merged ``source`` into ``target``: source, target,
 # actor. Apps above cases move their own rows that name the merged record.
 households_merged = Signal()
+
+# Sent inside the transaction that merged the person ``source`` into ``target``: source,
+# target, actor. Apps above cases move their own rows about that person.
+persons_merged = Signal()

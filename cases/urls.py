@@ -86,6 +86,7 @@ urlpatterns = [
     path("households/<uuid:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<uuid:pk>/merge/", households.household_merge, name="household_merge"),
     path("households/<uuid:pk>/split/", households.household_split, name="household_split"),
+    path("households/<uuid:pk>/members/merge/", households.person_merge, name="person_merge"),
     path("households/<uuid:pk>/emergency/", views.emergency_new, name="emergency_new"),
     path("households/<uuid:pk>/dv/", views.dv_measure_new, name="dv_measure_new"),
     path(

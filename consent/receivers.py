@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from cases.signals import case_consent_gaps, case_opened, case_reopened
+from cases.signals import case_consent_gaps, case_opened, case_reopened, persons_merged
 
 
 @receiver(case_opened, dispatch_uid="consent.apply_consents_to_opened_case")
@@ -31,3 +31,16 @@ def apply_consents_to_reopened_case(sender, *, case, actor, **kwargs):
     from .services import consent_access_sync_for_case
 
     consent_access_sync_for_case(actor=actor, case=case, keep_revoked=True)
+
+
+@receiver(persons_merged, dispatch_uid="consent.follow_merged_person")
+def follow_merged_person(sender, *, source, target, actor, **kwargs):
+    """Consents given by or for the merged record are the person's: they move with
+    their history; the access they gave stays as it is (same cases, same scope)."""
+    from core.saving import model_save
+
+    from .models import Consent
+
+    for consent in Consent.objects.select_for_update().filter(person=source):
+        consent.person = target
+        model_save(consent, actor=actor, reason="世帯員の記録の統合", fields=["person"])

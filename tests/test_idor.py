@@ -145,6 +145,7 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:household_edit": {"pk": household.pk},
         "cases:household_merge": {"pk": household.pk},
         "cases:household_split": {"pk": household.pk},
+        "cases:person_merge": {"pk": household.pk},
         "cases:person_add": {"household_pk": household.pk},
         "cases:person_edit": {"household_pk": household.pk, "pk": household.members.first().pk},
         "cases:outreach_detail": {"pk": engagement.pk},

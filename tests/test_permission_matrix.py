@@ -118,6 +118,7 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     # 統合・分離: manage on the household (統合 by coordinators only).
     "cases:household_merge":        ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:household_split":        ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "cases:person_merge":           ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     # The receiving window works the case (contact details) but does not manage it.
     "cases:person_add":             ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "cases:person_edit":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
@@ -374,6 +375,7 @@ def _build_world() -> dict:
         "cases:household_edit": {"pk": case.household_id},
         "cases:household_merge": {"pk": case.household_id},
         "cases:household_split": {"pk": case.household_id},
+        "cases:person_merge": {"pk": case.household_id},
         "cases:person_add": {"household_pk": case.household_id},
         "cases:person_edit": {
             "household_pk": case.household_id,

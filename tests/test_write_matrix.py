@@ -144,6 +144,7 @@ ROWS = [
     # moves a member added for it.
     row("cases:household_merge",      L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:household_split",      L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:person_merge",         L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("cases:person_add",           L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("consent:consent_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     # A withdrawal the person told them of: work.
@@ -451,6 +452,7 @@ def _build_world() -> dict[str, Any]:
         "cases:household_edit": {"pk": case.household_id},
         "cases:household_merge": {"pk": case.household_id},
         "cases:household_split": {"pk": case.household_id},
+        "cases:person_merge": {"pk": case.household_id},
         "cases:person_edit": {"household_pk": case.household_id, "pk": person.pk},
         "cases:person_add": {"household_pk": case.household_id},
         "consent:consent_new": member_kwargs,
@@ -619,6 +621,12 @@ def _build_world() -> dict[str, Any]:
             "confirm": "on",
         },
         "cases:household_split": {"members": [leaver.pk], "reason_kind": "moved_out"},
+        "cases:person_merge": {
+            "source": leaver.pk,
+            "target": person.pk,
+            "reason": "同じ人だった",
+            "confirm": "on",
+        },
         "cases:household_edit": {
             "version": household.version,
             "postal_code": household.postal_code,

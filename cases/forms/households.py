@@ -61,3 +61,37 @@ class HouseholdSplitForm(forms.Form):
         self.fields["members"].label_from_instance = lambda p: (
             f"{p.full_name}（{p.get_relation_display()}）"
         )
+
+
+class PersonMergeForm(forms.Form):
+    source = forms.ModelChoiceField(
+        label="統合する記録（こちらは一覧から消え、履歴とともに残ります）",
+        queryset=Person.objects.none(),
+        error_messages={"required": "統合する記録を選んでください。"},
+    )
+    target = forms.ModelChoiceField(
+        label="残す記録",
+        queryset=Person.objects.none(),
+        error_messages={"required": "残す記録を選んでください。"},
+    )
+    reason = forms.CharField(
+        label="統合の理由（同じ人だとわかった経緯）",
+        max_length=200,
+        error_messages={"required": "統合の理由を入力してください。"},
+    )
+    confirm = forms.BooleanField(
+        label="2つの記録が同じ人であることを確かめました（統合は取り消せません）",
+        error_messages={"required": "同じ人であることを確かめたら、チェックを入れてください。"},
+    )
+
+    def __init__(self, *args, household=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if household is not None:
+            members = household.members.order_by("created_at")
+            self.fields["source"].queryset = members
+            self.fields["target"].queryset = members
+        label = lambda p: (  # noqa: E731
+            f"{p.full_name}（{p.full_name_kana}、{p.get_relation_display()}）"
+        )
+        self.fields["source"].label_from_instance = label
+        self.fields["target"].label_from_instance = label

@@ -111,6 +111,14 @@ class Household(VersionedModel):
         return self.display_name
 
 
+class CurrentPersonManager(models.Manager):
+    """People as the app sees them: a record merged into another (名寄せ after the fact)
+    is kept, but no list, form or household shows it; ``Person.all_objects`` does."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class Person(VersionedModel):
     class Sex(models.TextChoices):
         MALE = "male", "男性"
@@ -158,10 +166,27 @@ class Person(VersionedModel):
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
     phone_key = models.CharField(max_length=30, editable=False, db_index=True)
     address_key = models.CharField(max_length=200, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="統合先の世帯員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    merged_at = models.DateTimeField("統合日時", null=True, blank=True, editable=False)
     history = HistoricalRecords()
+
+    all_objects = models.Manager()
+    objects = CurrentPersonManager()
 
     class Meta:
         verbose_name = "世帯員"
+        # Lists, forms and ``household.members`` leave merged records out; a foreign key
+        # to a merged record (its history, an old consent) still reaches it.
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         verbose_name_plural = "世帯員"
         ordering = ["kana_key"]
 
@@ -495,6 +520,7 @@ class CaseEvent(models.Model):
         TASK_REPORTED = "task_reported", "役割分担の報告"
         HOUSEHOLD_MERGED = "household_merged", "世帯の統合"
         HOUSEHOLD_SPLIT = "household_split", "世帯の分離"
+        PERSON_MERGED = "person_merged", "世帯員の記録の統合"
         # つなぐシート (written by the referrals app, which sits above cases).
         REFERRAL_SENT = "referral_sent", "つなぐシートを送付"
         REFERRAL_ACCEPTED = "referral_accepted", "つなぐシートを受理"

@@ -20,9 +20,17 @@ from agencies.roles import Role
 from core.saving import model_save
 
 from .. import events
-from ..models import Case, Consultation, DvSupportMeasure, EmergencyAccessRequest, Household, Person
+from ..models import (
+    AssessmentMember,
+    Case,
+    Consultation,
+    DvSupportMeasure,
+    EmergencyAccessRequest,
+    Household,
+    Person,
+)
 from ..permissions import Need
-from ..signals import households_merged
+from ..signals import households_merged, persons_merged
 from . import (
     _household_new,
     _household_refresh_keys,
@@ -217,3 +225,63 @@ def household_split(
             message=f"{names}さんが別の世帯になりました（{SPLIT_REASONS[reason_kind]}）。",
         )
     return new
+
+
+@transaction.atomic
+def person_merge(*, actor: User, source: Person, target: Person, reason: str) -> Person:
+    """The same person registered twice in one household (after a household merge, or
+    a typo in ふりがな at the window): ``source``'s consultations, case subjecthood, DV
+    measures, assessment rows and — through ``persons_merged`` — consents and つなぐシート
+    move to ``target``; ``source`` stays as a record pointing at ``target``, out of
+    every list. Identity is *manage*, and a coordinator's to decide."""
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    require_household_need(actor, target.household, Need.MANAGE)
+    reason = reason.strip()
+    errors = {}
+    if source.pk == target.pk:
+        errors["target"] = "同じ記録どうしは統合できません。"
+    elif source.household_id != target.household_id:
+        errors["target"] = "別の世帯の人です。先に世帯を統合してください。"
+    if not reason:
+        errors["reason"] = "統合の理由を入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    source = Person.objects.select_for_update().get(pk=source.pk)
+    target = Person.objects.select_for_update().get(pk=target.pk)
+    label = f"世帯員の記録の統合（{reason}）"
+    for consultation in Consultation.objects.filter(person=source):
+        consultation.person = target
+        consultation.version += 1
+        model_save(
+            consultation, actor=actor, reason=label, fields=["person", "version", "updated_at"]
+        )
+    for case in source.cases.all():
+        case._history_user = actor
+        case.subjects.remove(source)
+        case.subjects.add(target)
+        events.household_event(
+            case=case,
+            actor=actor,
+            kind="person_merged",
+            message=f"同じ人の2つの記録を{target.full_name}さんに統合しました（理由: {reason}）。",
+        )
+    for measure in DvSupportMeasure.objects.filter(person=source):
+        measure.person = target
+        model_save(measure, actor=actor, reason=label, fields=["person"])
+    for row in AssessmentMember.objects.filter(person=source):
+        if not AssessmentMember.objects.filter(assessment=row.assessment, person=target).exists():
+            row.person = target
+            model_save(row, actor=actor, reason=label, fields=["person"])
+    persons_merged.send(sender=Person, source=source, target=target, actor=actor)
+    source.merged_into = target
+    source.merged_at = timezone.now()
+    source.version += 1
+    model_save(
+        source,
+        actor=actor,
+        reason=label,
+        fields=["merged_into", "merged_at", "version", "updated_at"],
+    )
+    _household_refresh_keys(target.household, actor=actor)
+    return target

@@ -12,7 +12,7 @@ from agencies.roles import Role
 
 from .. import selectors
 from ..forms import add_service_errors
-from ..forms.households import HouseholdMergeForm, HouseholdSplitForm
+from ..forms.households import HouseholdMergeForm, HouseholdSplitForm, PersonMergeForm
 from ..masking import masking_for
 from ..permissions import Need
 from ..services import households as services
@@ -87,3 +87,26 @@ def household_split(request: HttpRequest, pk) -> HttpResponse:
             )
             return redirect("cases:household_detail", pk=household.pk)
     return render(request, "cases/household_split.html", {"household": household, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def person_merge(request: HttpRequest, pk) -> HttpResponse:
+    """Two records of one person in the household (a typo in ふりがな, a household merged)."""
+    household = selectors.household_get_for_user(user=request.user, pk=pk, need=Need.MANAGE)
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+    form = PersonMergeForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = services.person_merge(
+                actor=request.user,
+                source=form.cleaned_data["source"],
+                target=form.cleaned_data["target"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{target.full_name}さんの記録に統合しました。")
+            return redirect("cases:household_detail", pk=household.pk)
+    return render(request, "cases/person_merge.html", {"household": household, "form": form})

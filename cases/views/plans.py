@@ -271,8 +271,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     """The open tasks of the user's agency, on cases the user may work."""
     if not can_list_case_data(request.user):
         raise PermissionDenied
-    tasks = selectors.tasks_for_agency(user=request.user)
-    return render(request, "cases/my_tasks.html", {"page": _page(request, tasks)})
+    query = request.GET.get("q", "")[:50]
+    tasks = selectors.tasks_for_agency(user=request.user, query=query)
+    return render(request, "cases/my_tasks.html", {"page": _page(request, tasks), "query": query})
 
 
 # -- インテーク・アセスメントシート --------------------------------------------------

@@ -216,3 +216,55 @@ def test_the_split_page_splits(case, coordinator, login):
     assert done.status_code == 302
     child.refresh_from_db()
     assert child.household != case.household
+
+
+def test_two_records_of_one_person_merge_with_everything_that_names_them(
+    twice, coordinator, staff_assigned
+):
+    case, second = twice
+    households.household_merge(
+        actor=coordinator, source=second.household, target=case.household, reason="同一世帯"
+    )
+    kept = case.subjects.get()
+    # The same 本人, typed again with a typo in the given name at the second window.
+    duplicate = Person.objects.create(
+        household=case.household,
+        family_name="森",
+        given_name="太朗",
+        family_name_kana="もり",
+        given_name_kana="たろう",
+        relation="self",
+        birth_date=kept.birth_date,
+    )
+    consultation = make_consultation(actor=staff_assigned, household=case.household)
+    consultation.person = duplicate
+    consultation.save(update_fields=["person"])
+    consent = make_consent(actor=coordinator, person=duplicate, agencies=[coordinator.agency])
+    case.subjects.add(duplicate)
+    from tests.referrals.helpers import send
+
+    sheet = send(actor=staff_assigned, to=coordinator.agency, case=case, person=duplicate)
+
+    households.person_merge(actor=coordinator, source=duplicate, target=kept, reason="入力違い")
+
+    assert Person.all_objects.get(pk=duplicate.pk).merged_into == kept
+    assert duplicate.pk not in set(case.household.members.values_list("pk", flat=True))
+    assert list(case.subjects.all()) == [kept]
+    consultation.refresh_from_db()
+    consent.refresh_from_db()
+    assert consultation.person == kept and consent.person == kept
+    assert Referral.objects.get(pk=sheet.pk).person == kept
+    assert case.events.filter(kind=CaseEvent.Kind.PERSON_MERGED).exists()
+    # Its history stays, reached from the old records.
+    assert Person.all_objects.get(pk=duplicate.pk).history.count() >= 2
+
+
+def test_a_person_merge_is_a_coordinators_inside_one_household(twice, coordinator, staff_assigned):
+    case, second = twice
+    kept, other = case.subjects.get(), second.person
+    with pytest.raises(ValidationError) as across:
+        households.person_merge(actor=coordinator, source=other, target=kept, reason="x")
+    assert "先に世帯を統合" in str(across.value)
+    with pytest.raises(PermissionDenied):
+        households.person_merge(actor=staff_assigned, source=other, target=kept, reason="x")
+    assert Person.objects.filter(pk=other.pk).exists()
