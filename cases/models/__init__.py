@@ -476,6 +476,9 @@ class CaseEvent(models.Model):
         REFERRAL_DECLINED = "referral_declined", "つなぐシートを辞退"
         REFERRAL_COMPLETED = "referral_completed", "つなぐシートの対応完了"
         REFERRAL_WITHDRAWN = "referral_withdrawn", "つなぐシートを取下げ"
+        # 参加支援
+        PARTICIPATION_ADDED = "participation_added", "参加支援を登録"
+        PARTICIPATION_UPDATED = "participation_updated", "参加支援を更新"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
@@ -655,6 +658,7 @@ class DvSupportMeasure(models.Model):
         return f"DV等支援措置（{format_wareki(self.valid_from)}〜）"
 
 
+from .participation import ParticipationSupport  # noqa: E402
 from .plans import (  # noqa: E402
     NATIONAL_REPORT_FIELDS,
     Assessment,
@@ -680,6 +684,7 @@ __all__ = [
     "EmergencyAccessRequest",
     "Household",
     "IssueCategory",
+    "ParticipationSupport",
     "Person",
     "PlanStakeholder",
     "PlanTask",
