@@ -64,9 +64,10 @@ class ResourceForm(forms.ModelForm):
             "kind": {"required": "種別を選んでください。"},
         }
 
-    def validate_unique(self):
-        # The service validates the row (its own Japanese messages); checking here too
-        # would ask the database twice.
+    def _post_clean(self):
+        # The service validates the row and its constraints (Japanese messages); here
+        # they would run before the one-time token, and a double submit would answer
+        # 「すでに登録」 instead of showing what the first one created.
         return None
 
 

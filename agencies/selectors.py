@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 
 from core.japanese import normalize_text
@@ -31,7 +32,8 @@ def resources_search(
         resources = resources.filter(kind=kind)
     if area_id is not None:
         resources = resources.filter(area_id=area_id)
-    return resources.order_by("name_kana", "name", "pk")
+    # 五十音順 by ふりがな; one registered without it sorts by its name.
+    return resources.order_by(Coalesce(NullIf("name_kana", Value("")), "name"), "name", "pk")
 
 
 def resource_get(*, pk: int) -> CommunityResource:

@@ -4,7 +4,27 @@ import django.core.validators
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+RESOURCE_MODELS = ["communityresource", "resourceyearfigures"]
+
+
+def grant_admin_resources(apps, schema_editor):
+    """The admin role keeps the 社会資源 registry in the Django admin (master data)."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    admin, _ = Group.objects.get_or_create(name="admin")
+    admin.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="agencies", content_type__model__in=RESOURCE_MODELS
+        )
+    )
 
 
 class Migration(migrations.Migration):
@@ -370,4 +390,5 @@ class Migration(migrations.Migration):
                 violation_error_message="この年度の実績はすでに登録されています。",
             ),
         ),
+        migrations.RunPython(grant_admin_resources, migrations.RunPython.noop),
     ]
