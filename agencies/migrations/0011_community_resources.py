@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-
 RESOURCE_MODELS = ["communityresource", "resourceyearfigures"]
 
 

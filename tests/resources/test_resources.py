@@ -110,13 +110,25 @@ def test_year_totals_are_exact(coordinator):
     b = make_resource(coordinator, name="B", kind=CommunityResource.Kind.SALON)
     c = make_resource(coordinator, name="C", kind=CommunityResource.Kind.COOPERATING_BUSINESS)
     save = resource_figures_save
-    save(actor=coordinator, resource=a, fiscal_year=2025, data=figures(
-        is_hub=True, participants=81, citizens_running=12, agencies_count=20))  # fmt: skip
-    save(actor=coordinator, resource=b, fiscal_year=2025, data=figures(
-        is_hub=True, participants=19, citizens_running=3, agencies_count=2))  # fmt: skip
+    save(
+        actor=coordinator,
+        resource=a,
+        fiscal_year=2025,
+        data=figures(is_hub=True, participants=81, citizens_running=12, agencies_count=20),
+    )
+    save(
+        actor=coordinator,
+        resource=b,
+        fiscal_year=2025,
+        data=figures(is_hub=True, participants=19, citizens_running=3, agencies_count=2),
+    )
     save(actor=coordinator, resource=c, fiscal_year=2025, data=figures(participants=5))
-    save(actor=coordinator, resource=a, fiscal_year=2024, data=figures(
-        is_hub=True, participants=1000, citizens_running=100, agencies_count=100))  # fmt: skip
+    save(
+        actor=coordinator,
+        resource=a,
+        fiscal_year=2024,
+        data=figures(is_hub=True, participants=1000, citizens_running=100, agencies_count=100),
+    )
     # A resource made inactive later still counts for the year its figures belong to.
     resource_save(actor=coordinator, resource=c, data={"is_active": False})
     totals = resource_year_totals(fiscal_year=2025)
@@ -144,10 +156,19 @@ def _listed(client, **params) -> list[str]:
 def test_the_list_searches_by_name_kind_and_area(coordinator, staff_assigned, login):
     north = Area.objects.create(name="北圏域")
     make_resource(coordinator, name="ひだまりサロン", kind=CommunityResource.Kind.SALON, area=north)
-    make_resource(coordinator, name="ＡＢＣ食堂", name_kana="えーびーしーしょくどう",
-                  kind=CommunityResource.Kind.KODOMO_SHOKUDO)  # fmt: skip
-    make_resource(coordinator, name="丸山商店", name_kana="まるやましょうてん",
-                  kind=CommunityResource.Kind.COOPERATING_BUSINESS, area=north)  # fmt: skip
+    make_resource(
+        coordinator,
+        name="ＡＢＣ食堂",
+        name_kana="えーびーしーしょくどう",
+        kind=CommunityResource.Kind.KODOMO_SHOKUDO,
+    )
+    make_resource(
+        coordinator,
+        name="丸山商店",
+        name_kana="まるやましょうてん",
+        kind=CommunityResource.Kind.COOPERATING_BUSINESS,
+        area=north,
+    )
     closed = make_resource(coordinator, name="旧ひだまり会館", area=north)
     resource_save(actor=coordinator, resource=closed, data={"is_active": False})
     client = login(staff_assigned)
@@ -186,8 +207,13 @@ def test_the_list_asks_the_same_number_of_queries_for_1_and_30(coordinator, mana
 
 def test_a_coordinator_registers_once_through_the_page(coordinator, login):
     client = login(coordinator)
-    data = {**once(), "name": "若葉子ども食堂", "kind": "kodomo_shokudo", "is_active": "on",
-            "offers": "第2・第4土曜 夕食"}  # fmt: skip
+    data = {
+        **once(),
+        "name": "若葉子ども食堂",
+        "kind": "kodomo_shokudo",
+        "is_active": "on",
+        "offers": "第2・第4土曜 夕食",
+    }
     first = client.post(reverse("resources:resource_new"), data)
     resource = CommunityResource.objects.get()
     assert first["Location"] == reverse("resources:resource_detail", args=[resource.pk])
@@ -201,18 +227,40 @@ def test_the_figures_page_refuses_bad_numbers_in_japanese(coordinator, login):
     resource = make_resource(coordinator)
     client = login(coordinator)
     url = reverse("resources:resource_figures", args=[resource.pk])
-    response = client.post(url, {"fiscal_year": "2025", "participants": "-3",
-                                 "citizens_running": "abc", "agencies_count": "99999999"})  # fmt: skip
+    response = client.post(
+        url,
+        {
+            "fiscal_year": "2025",
+            "participants": "-3",
+            "citizens_running": "abc",
+            "agencies_count": "99999999",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     for message in ("0以上", "数字で入力", "1万以下"):
         assert message in page
-    response = client.post(url, {"fiscal_year": "1999", "participants": "1",
-                                 "citizens_running": "1", "agencies_count": "1"})  # fmt: skip
+    response = client.post(
+        url,
+        {
+            "fiscal_year": "1999",
+            "participants": "1",
+            "citizens_running": "1",
+            "agencies_count": "1",
+        },
+    )
     assert "年度を一覧から選んでください。" in response.content.decode()
     assert not ResourceYearFigures.objects.exists()
-    ok = client.post(url, {"fiscal_year": "2025", "is_hub": "on", "participants": "81",
-                           "citizens_running": "7", "agencies_count": "20"})  # fmt: skip
+    ok = client.post(
+        url,
+        {
+            "fiscal_year": "2025",
+            "is_hub": "on",
+            "participants": "81",
+            "citizens_running": "7",
+            "agencies_count": "20",
+        },
+    )
     assert ok.status_code == 302
     row = ResourceYearFigures.objects.get()
     assert (row.fiscal_year, row.is_hub, row.participants) == (2025, True, 81)
