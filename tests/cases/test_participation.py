@@ -323,3 +323,33 @@ def test_the_case_page_asks_the_same_number_of_queries_for_1_and_30(
         )
         add(coordinator if i % 2 else staff_assigned, case, other)
     assert count() == few
+
+
+def test_a_read_only_basis_may_not_match_or_update(
+    case, coordinator, staff_assigned, staff_unassigned, resource
+):
+    """緊急時の提供 lets the agency read the case, not work it: the service refuses
+    (not only the page)."""
+    from cases import services
+
+    services.emergency_access_request(
+        actor=coordinator,
+        case=case,
+        agency=staff_unassigned.agency,
+        legal_basis="27_1_1",
+        reason="安否確認",
+        consent_obstacle="連絡が取れない",
+        days=1,
+    )
+    assert selectors.case_get_for_user(user=staff_unassigned, pk=case.pk) == case
+    row = add(staff_assigned, case, resource)
+    with pytest.raises(PermissionDenied):
+        add(staff_unassigned, case, resource)
+    with pytest.raises(PermissionDenied):
+        participation.participation_update(
+            actor=staff_unassigned,
+            participation=row,
+            data={"status": Status.PARTICIPATING},
+            expected_version=1,
+        )
+    assert ParticipationSupport.objects.get().history.count() == 1
