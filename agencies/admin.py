@@ -78,8 +78,25 @@ class AreaAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "sort_order"]
 
 
+class ResourceYearFiguresForm(forms.ModelForm):
+    class Meta:
+        model = ResourceYearFigures
+        fields = ["fiscal_year", *FIGURE_FIELDS]
+
+    def clean_fiscal_year(self):
+        year = self.cleaned_data["fiscal_year"]
+        if self.instance.pk and year != self.instance.fiscal_year:
+            # The figures are saved per (resource, 年度): a changed year would leave the
+            # old row behind. A new year is a new row.
+            raise ValidationError(
+                "登録済みの年度は変更できません。別の年度は行を追加してください。"
+            )
+        return year
+
+
 class ResourceYearFiguresInline(admin.TabularInline):
     model = ResourceYearFigures
+    form = ResourceYearFiguresForm
     fields = ["fiscal_year", *FIGURE_FIELDS]
     extra = 0
     can_delete = False

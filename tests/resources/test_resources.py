@@ -323,3 +323,31 @@ def test_the_admin_role_keeps_the_registry_in_the_admin(admin_user, login):
     assert resource.search_key.startswith("就労体験山の上農園")
     assert resource.history.get().history_user == admin_user
     assert resource.year_figures.get().history.get().history_user == admin_user
+
+
+def test_the_admin_refuses_to_move_figures_to_another_year(admin_user, coordinator, login):
+    resource = make_resource(coordinator)
+    row = resource_figures_save(
+        actor=coordinator, resource=resource, fiscal_year=2025, data=figures(participants=9)
+    )
+    response = login(admin_user).post(
+        f"/admin/agencies/communityresource/{resource.pk}/change/",
+        {
+            "name": resource.name,
+            "kind": resource.kind,
+            "is_active": "on",
+            "year_figures-TOTAL_FORMS": "1",
+            "year_figures-INITIAL_FORMS": "1",
+            "year_figures-MIN_NUM_FORMS": "0",
+            "year_figures-MAX_NUM_FORMS": "1000",
+            "year_figures-0-id": str(row.pk),
+            "year_figures-0-resource": str(resource.pk),
+            "year_figures-0-fiscal_year": "2024",
+            "year_figures-0-participants": "9",
+            "year_figures-0-citizens_running": "0",
+            "year_figures-0-agencies_count": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "登録済みの年度は変更できません" in response.content.decode()
+    assert list(ResourceYearFigures.objects.values_list("fiscal_year", flat=True)) == [2025]
