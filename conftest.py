@@ -52,6 +52,7 @@ SEED_MIGRATIONS = [
     ("agencies.migrations.0002_roles", "create_roles"),
     ("cases.migrations.0002_issue_categories_and_search", "seed_categories"),
     ("cases.migrations.0019_forms_issue_categories", "add_forms_categories"),
+    ("agencies.migrations.0011_community_resources", "grant_admin_resources"),
 ]
 
 

@@ -25,9 +25,16 @@ from .accounts import (
     password_set_link_send,
 )
 from .audit import Action, access_event_record
-from .models import AccessEvent, Agency, Area, User
+from .models import AccessEvent, Agency, Area, CommunityResource, ResourceYearFigures, User
 from .roles import Role, roles_text
-from .services import account_change_record, account_snapshot
+from .services import (
+    FIGURE_FIELDS,
+    RESOURCE_FIELDS,
+    account_change_record,
+    account_snapshot,
+    resource_figures_save,
+    resource_save,
+)
 
 
 def role_label(group: Group) -> str:
@@ -69,6 +76,57 @@ class RoleGroupAdmin(GroupAdmin):
 @admin.register(Area)
 class AreaAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "sort_order"]
+
+
+class ResourceYearFiguresForm(forms.ModelForm):
+    class Meta:
+        model = ResourceYearFigures
+        fields = ["fiscal_year", *FIGURE_FIELDS]
+
+    def clean_fiscal_year(self):
+        year = self.cleaned_data["fiscal_year"]
+        if self.instance.pk and year != self.instance.fiscal_year:
+            # The figures are saved per (resource, 年度): a changed year would leave the
+            # old row behind. A new year is a new row.
+            raise ValidationError(
+                "登録済みの年度は変更できません。別の年度は行を追加してください。"
+            )
+        return year
+
+
+class ResourceYearFiguresInline(admin.TabularInline):
+    model = ResourceYearFigures
+    form = ResourceYearFiguresForm
+    fields = ["fiscal_year", *FIGURE_FIELDS]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(CommunityResource)
+class CommunityResourceAdmin(SimpleHistoryAdmin):
+    """社会資源 (master data): saved through the same services as the coordinators'
+    pages, so the search key and the history user are set the same way."""
+
+    fields = list(RESOURCE_FIELDS)
+    list_display = ["name", "kind", "area", "is_active"]
+    list_filter = ["kind", "area", "is_active"]
+    search_fields = ["name", "name_kana"]
+    inlines = [ResourceYearFiguresInline]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in RESOURCE_FIELDS}
+        saved = resource_save(actor=request.user, data=data, resource=obj if change else None)
+        obj.pk = saved.pk
+
+    def save_formset(self, request, form, formset, change):
+        for row in formset.save(commit=False):
+            resource_figures_save(
+                actor=request.user,
+                resource=form.instance,
+                fiscal_year=row.fiscal_year,
+                data={name: getattr(row, name) for name in FIGURE_FIELDS},
+            )
+        formset.save_m2m()
 
 
 class AgencyAdminForm(forms.ModelForm):

@@ -3,8 +3,11 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from core.japanese import fiscal_year_label
 
 from .roles import Role
 
@@ -197,3 +200,125 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+# ---------------------------------------------------------------------------
+# 社会資源: the places, groups and businesses a person can be matched to (参加支援)
+# and the 地域づくり figures of each. Master data: no personal data of the people
+# supported is ever kept here.
+
+FISCAL_YEAR_MIN = 2000
+FISCAL_YEAR_MAX = 2100
+
+
+class CommunityResource(models.Model):
+    """A 社会資源 of the municipality: a 居場所, a サロン, a 協力事業者 that takes people
+    for 就労体験 … Written only by ``agencies.services.resource_save``."""
+
+    class Kind(models.TextChoices):
+        IBASHO = "ibasho", "居場所"
+        COOPERATING_BUSINESS = "business", "協力事業者"
+        SALON = "salon", "サロン"
+        KODOMO_SHOKUDO = "kodomo_shokudo", "子ども食堂"
+        WORK_EXPERIENCE = "work_experience", "就労体験先"
+        VOLUNTEER = "volunteer", "ボランティア活動"
+        OTHER = "other", "その他"
+
+    name = models.CharField("名称", max_length=100)
+    name_kana = models.CharField("名称ふりがな", max_length=200, blank=True)
+    kind = models.CharField("種別", max_length=20, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area,
+        verbose_name="圏域・小学校区",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    contact_person = models.CharField("連絡先の担当者", max_length=100, blank=True)
+    phone = models.CharField("電話", max_length=30, blank=True)
+    address = models.CharField("所在地", max_length=200, blank=True)
+    offers = models.TextField(
+        "提供していること",
+        max_length=1000,
+        blank=True,
+        help_text="活動の内容、受け入れられる人、曜日や時間など。",
+    )
+    is_active = models.BooleanField("有効", default=True)
+    # Name and ふりがな, width / kana / spaces folded (core.japanese.normalize_text).
+    search_key = models.CharField(max_length=400, editable=False, db_index=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "社会資源"
+        verbose_name_plural = "社会資源"
+        ordering = ["name_kana", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "kind"],
+                name="resource_name_kind_unique",
+                violation_error_message="同じ名称・種別の社会資源がすでに登録されています。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResourceYearFigures(models.Model):
+    """A resource's 地域づくり figures for one 年度 (April–March): the evaluation
+    indicators 拠点数・参加者数・参加機関数 and 居場所等の運営に携わる市民数."""
+
+    resource = models.ForeignKey(
+        CommunityResource,
+        verbose_name="社会資源",
+        on_delete=models.PROTECT,
+        related_name="year_figures",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        "年度",
+        validators=[
+            MinValueValidator(FISCAL_YEAR_MIN, "年度は2000年度以降にしてください。"),
+            MaxValueValidator(FISCAL_YEAR_MAX, "年度は2100年度以前にしてください。"),
+        ],
+    )
+    is_hub = models.BooleanField("地域づくりの拠点", default=False)
+    participants = models.PositiveIntegerField(
+        "参加者数（延べ）",
+        default=0,
+        validators=[MaxValueValidator(1_000_000, "参加者数（延べ）は100万人以下にしてください。")],
+    )
+    citizens_running = models.PositiveIntegerField(
+        "運営に携わる市民数",
+        default=0,
+        validators=[MaxValueValidator(100_000, "運営に携わる市民数は10万人以下にしてください。")],
+    )
+    agencies_count = models.PositiveIntegerField(
+        "参加機関数",
+        default=0,
+        validators=[MaxValueValidator(10_000, "参加機関数は1万以下にしてください。")],
+    )
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "社会資源の年度実績"
+        verbose_name_plural = "社会資源の年度実績"
+        ordering = ["-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "fiscal_year"],
+                name="resource_one_figures_per_year",
+                violation_error_message="この年度の実績はすでに登録されています。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.year_label}"
+
+    @property
+    def year_label(self) -> str:
+        """令和7年度."""
+        return fiscal_year_label(self.fiscal_year)

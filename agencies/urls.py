@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import accounts, views
+from . import accounts, resource_views, views
 
 account_patterns = [
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
@@ -18,9 +18,18 @@ account_patterns = [
     path("session/status/", accounts.session_status, name="session_status"),
 ]
 
+resource_patterns = [
+    path("", resource_views.resource_list, name="resource_list"),
+    path("new/", resource_views.resource_new, name="resource_new"),
+    path("<int:pk>/", resource_views.resource_detail, name="resource_detail"),
+    path("<int:pk>/edit/", resource_views.resource_edit, name="resource_edit"),
+    path("<int:pk>/figures/", resource_views.resource_figures, name="resource_figures"),
+]
+
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/", include((account_patterns, "accounts"))),
     path("healthz/", views.healthz, name="healthz"),
+    path("resources/", include((resource_patterns, "resources"))),
 ]

@@ -416,3 +416,21 @@ def outreach_event(*, case: Case, actor: User, engagement, kind: str, message: s
         message=message[:300],
         engagement_id=str(engagement.pk),
     )
+
+
+def participation_event(*, case: Case, actor: User, participation, added: bool) -> CaseEvent:
+    """参加支援: named by the person and the resource's kind, never the resource's name —
+    where a person goes regularly is a whereabouts (DV等支援措置)."""
+    resource = participation.resource
+    what = f"{participation.person.full_name}さんの参加支援（{resource.get_kind_display()}）"
+    verb = "を登録しました" if added else "を更新しました"
+    return _event(
+        case=case,
+        actor=actor,
+        kind=(
+            CaseEvent.Kind.PARTICIPATION_ADDED if added else CaseEvent.Kind.PARTICIPATION_UPDATED
+        ),
+        message=f"{what}{verb}（{participation.get_status_display()}）。"[:300],
+        participation_id=str(participation.pk),
+        status=participation.status,
+    )

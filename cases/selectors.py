@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value, Wh
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import User
+from agencies.models import CommunityResource, User
 from agencies.roles import Role
 from core.japanese import (
     fiscal_year_bounds,
@@ -47,6 +48,7 @@ from .models import (
     Person,
     SupportRecord,
 )
+from .models.participation import ParticipationSupport
 from .models.plans import Assessment, AssessmentMember, PlanStakeholder, PlanTask, SupportPlan
 from .permissions import (
     BASIS_NEEDS,
@@ -889,3 +891,57 @@ def outreach_counts(*, fiscal_year: int) -> OutreachCounts:
 
 def outreach_needs_for_user(*, user: User, engagement: OutreachEngagement) -> frozenset[Need]:
     return outreach_needs(user, engagement)
+
+
+# ---------------------------------------------------------------------------
+# 参加支援 (read by everyone who sees the case)
+
+
+def participations_for_case(*, case: Case) -> QuerySet[ParticipationSupport]:
+    return case.participations.select_related("person", "resource", "agency").order_by(
+        "-started_on", "-created_at"
+    )
+
+
+def participation_get(*, case: Case, pk) -> ParticipationSupport:
+    """A 参加支援 of this case (the caller has checked the case), or 404."""
+    participation = participations_for_case(case=case).filter(pk=pk).first()
+    if participation is None:
+        raise Http404
+    return participation
+
+
+@dataclass(frozen=True)
+class ParticipationCounts:
+    """評価指標 「参加支援 支援対象者数・協力事業者数」 for one 年度."""
+
+    fiscal_year: int
+    persons: int  # 参加支援 支援対象者数
+    cooperating_businesses: int  # 協力事業者数
+    how: str = (
+        "その年度（4月〜翌3月）に開始日がある参加支援を数えます。対象者数は人ごとに1人、"
+        "協力事業者数はつないだ先のうち種別が「協力事業者」の有効な社会資源を1件ずつ数えます。"
+    )
+
+
+def participation_counts(*, fiscal_year: int) -> ParticipationCounts:
+    """Aggregate only (no names): for the managers' figures."""
+    started = ParticipationSupport.objects.filter(
+        started_on__gte=dt.date(fiscal_year, 4, 1), started_on__lt=dt.date(fiscal_year + 1, 4, 1)
+    )
+    counts = started.aggregate(
+        persons=Count("person_id", distinct=True),
+        businesses=Count(
+            "resource_id",
+            distinct=True,
+            filter=Q(
+                resource__kind=CommunityResource.Kind.COOPERATING_BUSINESS,
+                resource__is_active=True,
+            ),
+        ),
+    )
+    return ParticipationCounts(
+        fiscal_year=fiscal_year,
+        persons=counts["persons"],
+        cooperating_businesses=counts["businesses"],
+    )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import households, outreach, plans, support
+from .views import households, outreach, participation, plans, support
 
 app_name = "cases"
 
@@ -66,6 +66,16 @@ urlpatterns = [
         "cases/<uuid:pk>/plans/<uuid:plan_pk>/stakeholders/<int:stakeholder_pk>/remove/",
         plans.plan_stakeholder_remove,
         name="plan_stakeholder_remove",
+    ),
+    path(
+        "cases/<uuid:pk>/participation/new/",
+        participation.participation_new,
+        name="participation_new",
+    ),
+    path(
+        "cases/<uuid:pk>/participation/<uuid:participation_pk>/edit/",
+        participation.participation_edit,
+        name="participation_edit",
     ),
     path("tasks/", plans.my_tasks, name="my_tasks"),
     path("monitoring/", plans.monitoring_due, name="monitoring_due"),

@@ -14,8 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.accounts import MFA_ROLES
 from agencies.models import User
+from agencies.selectors import resource_year_totals
 from cases.models import Case, CaseClosure, Consultation, SupportPlan
-from cases.selectors import outreach_counts, stakeholder_count
+from cases.selectors import outreach_counts, participation_counts, stakeholder_count
 from consent.selectors import consents_expiring
 from core.japanese import fiscal_year, fiscal_year_bounds
 from meetings.models import (
@@ -92,6 +93,8 @@ def manager_home(*, user: User) -> dict:
     )
     stakeholders = stakeholder_count(fiscal_year=year)
     outreach = outreach_counts(fiscal_year=year)
+    participation = participation_counts(fiscal_year=year)
+    resources = resource_year_totals(fiscal_year=year)
     figures = [
         Figure("相談受付件数（今年度）", Consultation.objects.filter(fiscal_year=year).count()),
         Figure("新規ケース（今年度）", Case.objects.filter(fiscal_year=year).count()),
@@ -118,10 +121,21 @@ def manager_home(*, user: User) -> dict:
         Figure("支援のために連携した関係者の数（今年度）", stakeholders.count),
         Figure("アウトリーチ：伴走件数（今年度）", outreach.engagements),
         Figure("アウトリーチ：接触回数（今年度）", outreach.contacts),
+        Figure("参加支援：支援対象者数（今年度）", participation.persons),
+        Figure("参加支援：協力事業者数（今年度）", participation.cooperating_businesses),
+        Figure("地域づくり：拠点数（今年度）", resources.hubs),
+        Figure("地域づくり：参加者数（延べ・今年度）", resources.participants),
+        Figure("地域づくり：運営に携わる市民数（今年度）", resources.citizens_running),
+        Figure("地域づくり：参加機関数（今年度）", resources.agencies_count),
     ]
     return {
         "figures": figures,
-        "notes": [f"関係者の数え方：{stakeholders.how}", f"アウトリーチの数え方：{outreach.how}"],
+        "notes": [
+            f"関係者の数え方：{stakeholders.how}",
+            f"アウトリーチの数え方：{outreach.how}",
+            f"参加支援の数え方：{participation.how}",
+            f"地域づくりの数え方：{resources.how}",
+        ],
         "meetings": _meeting_rows(year),
     }
 

@@ -130,3 +130,38 @@ def test_the_managers_home_counts_outreach_and_says_how(login, manager, staff_as
     body = login(manager).get(reverse("home")).content.decode()
     assert "アウトリーチ：伴走件数（今年度）</th><td>1件" in body
     assert "アウトリーチの数え方" in body and "閉じこもり" not in body
+
+
+def test_the_managers_home_counts_participation_and_community_resources(
+    login, manager, coordinator, staff_assigned
+):
+    from agencies.services import resource_figures_save, resource_save
+    from cases.services import participation
+
+    case = new_case(staff_assigned, coordinator, "参加者", "さんかしゃ")
+    shop = resource_save(actor=coordinator, data={"name": "丸山商店（集計）", "kind": "business"})
+    participation.participation_add(
+        actor=staff_assigned,
+        case=case,
+        person=case.subjects.get(),
+        resource=shop,
+        started_on=timezone.localdate(),
+    )
+    from core.japanese import fiscal_year
+
+    resource_figures_save(
+        actor=coordinator,
+        resource=shop,
+        fiscal_year=fiscal_year(timezone.now()),
+        data={
+            "is_hub": True,
+            "participants": 40,
+            "citizens_running": 5,
+            "agencies_count": 3,
+        },
+    )
+    body = login(manager).get(reverse("home")).content.decode()
+    assert "参加支援：支援対象者数（今年度）</th><td>1件" in body
+    assert "参加支援：協力事業者数（今年度）</th><td>1件" in body
+    assert "地域づくり：参加者数（延べ・今年度）</th><td>40件" in body
+    assert "さんかしゃ" not in body

@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
-from agencies.models import AccessEvent
+from agencies.models import AccessEvent, CommunityResource
+from agencies.services import resource_save
 from cases import services
-from cases.services import outreach, plans, support
+from cases.services import outreach, participation, plans, support
 from tests.factories import AgencyFactory, make_consent, make_consultation, open_case
 from tests.referrals.helpers import send as send_sheet
 
@@ -79,6 +80,16 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
     stakeholder = plan.stakeholders.first() or plans.plan_stakeholder_add(
         actor=case.lead_coordinator, plan=plan, kind="resident", agency=None, name="民生委員"
     )
+    matched = case.participations.first() or participation.participation_add(
+        actor=case.lead_coordinator,
+        case=case,
+        person=person,
+        resource=CommunityResource.objects.filter(is_active=True).first()
+        or resource_save(
+            actor=case.lead_coordinator, data={"name": "丸山商店", "kind": "business"}
+        ),
+        started_on=dt.date(2026, 4, 1),
+    )
     member = {"household_pk": household.pk, "person_pk": person.pk}
     sheet = case.referrals.first() or send_sheet(
         actor=case.lead_coordinator,
@@ -108,6 +119,8 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:plan_task_remove": {**on_plan, "task_pk": task.pk},
         "cases:plan_task_report": {**on_plan, "task_pk": task.pk},
         "cases:plan_stakeholder_remove": {**on_plan, "stakeholder_pk": stakeholder.pk},
+        "cases:participation_new": on_case,
+        "cases:participation_edit": {"pk": case.pk, "participation_pk": matched.pk},
         "cases:record_list": on_case,
         "cases:record_print": on_case,
         "cases:record_new": on_case,

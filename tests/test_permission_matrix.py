@@ -19,8 +19,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from agencies.roles import Role
+from agencies.services import resource_save
 from cases import services
-from cases.services import outreach, plans, support
+from cases.services import outreach, participation, plans, support
 from tests.factories import (
     AgencyFactory,
     make_consent,
@@ -185,6 +186,16 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:outreach_detail":        ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:outreach_contact_new":   ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:outreach_end":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    # 参加支援: read on the case page; written by those who work the case.
+    "cases:participation_new":      ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:participation_edit":     ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    # 社会資源 (no personal data): read by the case roles and the managers, kept by the
+    # coordinators (the admin role keeps it in the Django admin).
+    "resources:resource_list":      ("GET",  (LOGIN, 200, 200, 200, 403, 200, 403)),
+    "resources:resource_detail":    ("GET",  (LOGIN, 200, 200, 200, 403, 200, 403)),
+    "resources:resource_new":       ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
+    "resources:resource_edit":      ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
+    "resources:resource_figures":   ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the
@@ -321,6 +332,14 @@ def _build_world() -> dict:
         started_on=dt.date(2026, 4, 1),
         concern="訪問しても会えない",
     )
+    resource = resource_save(actor=coordinator, data={"name": "丸山商店", "kind": "business"})
+    matched = participation.participation_add(
+        actor=staff_assigned,
+        case=case,
+        person=case.subjects.get(),
+        resource=resource,
+        started_on=dt.date(2026, 4, 1),
+    )
     on_plan = {"pk": case.pk, "plan_pk": plan.pk}
     on_case = {"pk": case.pk}
     on_record = {"pk": case.pk, "record_pk": record.pk}
@@ -355,6 +374,11 @@ def _build_world() -> dict:
         "cases:plan_task_remove": {**on_plan, "task_pk": task.pk},
         "cases:plan_task_report": {**on_plan, "task_pk": task.pk},
         "cases:plan_stakeholder_remove": {**on_plan, "stakeholder_pk": stakeholder.pk},
+        "cases:participation_new": on_case,
+        "cases:participation_edit": {"pk": case.pk, "participation_pk": matched.pk},
+        "resources:resource_detail": {"pk": resource.pk},
+        "resources:resource_edit": {"pk": resource.pk},
+        "resources:resource_figures": {"pk": resource.pk},
         "cases:record_detail": on_record,
         "cases:record_correct": on_record,
         "cases:record_cancel": on_record,

@@ -24,9 +24,11 @@ from django.utils import timezone
 
 from agencies.models import AccessEvent, Agency, Area
 from agencies.roles import Role
+from agencies.services import resource_save
 from cases import services
 from cases.models import CaseAccess, CaseEvent, Consultation
-from cases.services import outreach, plans, support
+from cases.services import outreach, participation, plans, support
+from core.japanese import fiscal_year
 from meetings import services as meeting_services
 from referrals import services as referral_services
 from tests.factories import (
@@ -149,6 +151,9 @@ ROWS = [
     row("consent:consent_new",        L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     # A withdrawal the person told them of: work.
     row("consent:consent_withdraw",   L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    # 参加支援: anyone who works the case matches a person and updates the match.
+    row("cases:participation_new",    L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("cases:participation_edit",   L, 404, OK, OK, OK, OK, 404, 403, 404, 403, 404, 404, 404),
     # Meetings: the secretariat; attendees see the meeting but may not change it.
     row("meetings:meeting_new",       L, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403, 403),
     row("meetings:meeting_edit",      L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
@@ -199,6 +204,11 @@ ROWS = [
     # POSTs reach the access log with the accounts issue.
     row("staff:transfer",             L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK),
     row("staff:handover",             L, 403, 403, 403, 403, OK, 403, 403, 403, 403, 403, 403, OK),
+    # 社会資源 (master data, no case data): the coordinators of any hub keep it in the app;
+    # the admin role keeps it in the Django admin.
+    row("resources:resource_new",     L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
+    row("resources:resource_edit",    L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
+    row("resources:resource_figures", L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
     # Accounts: each user's own session and credentials, no case data.
     row("login", 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
         changes=False, logs_denial=False),
@@ -381,6 +391,10 @@ def _build_world() -> dict[str, Any]:
     support.case_close(
         actor=coordinator, case=closed, reason="resolved", improvement="improved", evaluation="解決"
     )
+    resource = resource_save(actor=coordinator, data={"name": "丸山商店", "kind": "business"})
+    matched = participation.participation_add(
+        actor=users["receiving"], case=case, person=person, resource=resource, started_on=today_date
+    )
     # つなぐシート: one from the case to the agency the consent covers (waiting), one from
     # another uncased consultation that the other hub accepted.
     sheet = send_sheet(actor=users["receiving"], to=consent_agency, case=case)
@@ -495,6 +509,10 @@ def _build_world() -> dict[str, Any]:
         "referrals:referral_complete": {"pk": taken.pk},
         "cases:outreach_contact_new": {"pk": engagement.pk},
         "cases:outreach_end": {"pk": engagement.pk},
+        "cases:participation_new": {"pk": case.pk},
+        "cases:participation_edit": {"pk": case.pk, "participation_pk": matched.pk},
+        "resources:resource_edit": {"pk": resource.pk},
+        "resources:resource_figures": {"pk": resource.pk},
     }
     case.refresh_from_db()  # its plans moved it on (and its version with it)
     query = {
@@ -721,6 +739,36 @@ def _build_world() -> dict[str, Any]:
         "referrals:referral_complete": {"note": "利用開始"},
         "staff:transfer": {"agency": window.pk, "reason": "人事異動"},
         "staff:handover": {"successor": second_coordinator.pk, "reason": "異動"},
+        "cases:participation_new": {
+            "person": person.pk,
+            "resource": resource.pk,
+            **date_post("started_on", today),
+            "status": "participating",
+            "outcome": "週1回通っている",
+            **date_post("ended_on", None),
+            "note": "",
+        },
+        "cases:participation_edit": {
+            "version": matched.version,
+            **date_post("started_on", today),
+            "status": "participating",
+            "outcome": "品出しの体験を始めた",
+            **date_post("ended_on", None),
+            "note": "",
+        },
+        "resources:resource_new": {"name": "若葉子ども食堂", "kind": "kodomo_shokudo"},
+        "resources:resource_edit": {
+            "name": "丸山商店",
+            "kind": "business",
+            "offers": "就労体験の受け入れ（品出し）",
+            "is_active": "on",
+        },
+        "resources:resource_figures": {
+            "fiscal_year": str(fiscal_year(timezone.now())),
+            "participants": "12",
+            "citizens_running": "2",
+            "agencies_count": "1",
+        },
         "login": {"username": "w_none", "password": TEST_PASSWORD},
         "accounts:password_change": {
             "old_password": TEST_PASSWORD,

@@ -532,6 +532,9 @@ class CaseEvent(models.Model):
         OUTREACH_CONTACT = "outreach_contact", "アウトリーチの接触を記録"
         OUTREACH_LINKED = "outreach_linked", "アウトリーチが相談受付につながった"
         OUTREACH_ENDED = "outreach_ended", "アウトリーチを終了"
+        # 参加支援
+        PARTICIPATION_ADDED = "participation_added", "参加支援を登録"
+        PARTICIPATION_UPDATED = "participation_updated", "参加支援を更新"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("種類", max_length=30, choices=Kind.choices)
@@ -712,6 +715,7 @@ class DvSupportMeasure(models.Model):
 
 
 from .outreach import OutreachContact, OutreachEngagement  # noqa: E402
+from .participation import ParticipationSupport  # noqa: E402
 from .plans import (  # noqa: E402
     NATIONAL_REPORT_FIELDS,
     Assessment,
@@ -739,6 +743,7 @@ __all__ = [
     "IssueCategory",
     "OutreachContact",
     "OutreachEngagement",
+    "ParticipationSupport",
     "Person",
     "PlanStakeholder",
     "PlanTask",

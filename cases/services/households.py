@@ -27,6 +27,7 @@ from ..models import (
     DvSupportMeasure,
     EmergencyAccessRequest,
     Household,
+    ParticipationSupport,
     Person,
 )
 from ..permissions import Need
@@ -232,7 +233,7 @@ def person_merge(*, actor: User, source: Person, target: Person, reason: str) ->
     """The same person registered twice in one household (after a household merge, or
     a typo in ふりがな at the window): ``source``'s consultations, case subjecthood, DV
     measures, assessment rows and — through ``persons_merged`` — consents and つなぐシート
-    move to ``target``; ``source`` stays as a record pointing at ``target``, out of
+    move to ``target`` (参加支援 too); ``source`` stays as a record pointing at ``target``, out of
     every list. Identity is *manage*, and a coordinator's to decide."""
     if not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied
@@ -269,6 +270,12 @@ def person_merge(*, actor: User, source: Person, target: Person, reason: str) ->
     for measure in DvSupportMeasure.objects.filter(person=source):
         measure.person = target
         model_save(measure, actor=actor, reason=label, fields=["person"])
+    for participation in ParticipationSupport.objects.filter(person=source):
+        participation.person = target
+        participation.version += 1
+        model_save(
+            participation, actor=actor, reason=label, fields=["person", "version", "updated_at"]
+        )
     for row in AssessmentMember.objects.filter(person=source):
         if not AssessmentMember.objects.filter(assessment=row.assessment, person=target).exists():
             row.person = target

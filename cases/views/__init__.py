@@ -117,6 +117,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "suspension": selectors.case_open_suspension(case=case),
             "plan": selectors.current_plan(case=case),
             "assessment": selectors.assessment_for_case(case=case),
+            "participations": selectors.participations_for_case(case=case),
             "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
             "consultations": case.consultations.select_related(

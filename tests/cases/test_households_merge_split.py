@@ -245,7 +245,20 @@ def test_two_records_of_one_person_merge_with_everything_that_names_them(
 
     sheet = send(actor=staff_assigned, to=coordinator.agency, case=case, person=duplicate)
 
+    from agencies.services import resource_save
+    from cases.services import participation
+
+    shop = resource_save(actor=coordinator, data={"name": "森の居場所", "kind": "ibasho"})
+    matched = participation.participation_add(
+        actor=coordinator,
+        case=case,
+        person=duplicate,
+        resource=shop,
+        started_on=case.opened_at.date(),
+    )
     households.person_merge(actor=coordinator, source=duplicate, target=kept, reason="入力違い")
+    matched.refresh_from_db()
+    assert matched.person == kept
 
     assert Person.all_objects.get(pk=duplicate.pk).merged_into == kept
     assert duplicate.pk not in set(case.household.members.values_list("pk", flat=True))
