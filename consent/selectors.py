@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.models import Case, Person
-from cases.selectors import households_visible_to
+from cases.selectors import households_visible_to, people_matching_q
 from core.japanese import format_wareki
 
 from .models import Consent
@@ -51,10 +51,10 @@ def case_consent_state(*, case: Case, on: dt.date | None = None) -> list[tuple[P
     ]
 
 
-def consents_expiring(*, user: User, within_days: int = 30) -> QuerySet[Consent]:
+def consents_expiring(*, user: User, within_days: int = 30, query: str = "") -> QuerySet[Consent]:
     """Valid consents whose end date falls within the next ``within_days`` days."""
     today = timezone.localdate()
-    return (
+    consents = (
         consents_visible_to(user)
         .filter(
             valid_until__gte=today,
@@ -65,6 +65,10 @@ def consents_expiring(*, user: User, within_days: int = 30) -> QuerySet[Consent]
         .select_related("person", "person__household")
         .order_by("valid_until")
     )
+    matching = people_matching_q(query)
+    if matching is not None:
+        consents = consents.filter(person__in=Person.objects.filter(matching))
+    return consents
 
 
 def meeting_consent_problems(

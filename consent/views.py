@@ -1,7 +1,9 @@
 """Thin views: access helper → form → service → redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -160,8 +162,7 @@ def consent_document(request: HttpRequest, household_pk, person_pk, pk) -> FileR
 def consents_expiring(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.COORDINATOR):
         raise PermissionDenied
-    return render(
-        request,
-        "consent/consents_expiring.html",
-        {"consents": selectors.consents_expiring(user=request.user)},
-    )
+    query = request.GET.get("q", "")[:50]
+    consents = selectors.consents_expiring(user=request.user, query=query)
+    page = Paginator(consents, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "consent/consents_expiring.html", {"page": page, "query": query})

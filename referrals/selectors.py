@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.models import Person
+from cases.selectors import people_matching_q
 from consent.models import Consent
 from core.japanese import TOKYO, fiscal_year, fiscal_year_bounds, format_wareki
 
@@ -174,3 +175,12 @@ def referrals_monthly_table(*, year: int | None = None) -> MonthlyTable:
         for agency in agencies
     ]
     return MonthlyTable(year=year, months=months, rows=rows)
+
+
+def referrals_matching(referrals: QuerySet[Referral], *, query: str) -> QuerySet[Referral]:
+    """Narrow a list to sheets whose 本人's name or ふりがな matches (全角/半角 and
+    ひらがな/カタカナ ignored); an empty query leaves it as it is."""
+    matching = people_matching_q(query)
+    if matching is None:
+        return referrals
+    return referrals.filter(person_id__in=Person.all_objects.filter(matching).values("pk"))

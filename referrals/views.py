@@ -46,6 +46,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         referrals = selectors.referrals_sent(user=request.user)
     else:
         referrals = selectors.referrals_received(user=request.user)
+    query = request.GET.get("q", "")[:50]
+    referrals = selectors.referrals_matching(referrals, query=query)
     status = request.GET.get("status", "")
     if status == "open":
         referrals = referrals.filter(status__in=[Referral.Status.SENT, Referral.Status.ACCEPTED])
@@ -64,6 +66,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, referrals.order_by("-sent_at")),
             "new_count": received.filter(status=Referral.Status.SENT).count(),
             "answer_days": selectors.answer_days(),
+            "query": query,
         },
     )
 

@@ -165,3 +165,25 @@ def test_the_managers_home_counts_participation_and_community_resources(
     assert "参加支援：協力事業者数（今年度）</th><td>1件" in body
     assert "地域づくり：参加者数（延べ・今年度）</th><td>40件" in body
     assert "さんかしゃ" not in body
+
+
+def test_the_referral_and_expiring_consent_lists_search_by_kana(login, coordinator, staff_assigned):
+    from consent.services import consent_record  # noqa: F401
+    from tests.factories import make_consent
+    from tests.referrals.helpers import send
+
+    aoki = new_case(staff_assigned, coordinator, "青木", "あおき")
+    ishida = new_case(staff_assigned, coordinator, "石田", "いしだ")
+    for case in (aoki, ishida):
+        send(actor=staff_assigned, to=coordinator.agency, case=case)
+        make_consent(
+            actor=coordinator,
+            person=case.subjects.get(),
+            agencies=[coordinator.agency],
+            valid_until=timezone.localdate() + dt.timedelta(days=10),
+        )
+    client = login(coordinator)
+    sheets = client.get(reverse("referrals:referral_list"), {"q": "ｱｵｷ"}).content.decode()
+    assert "青木" in sheets and "石田" not in sheets
+    consents = client.get(reverse("consent:consents_expiring"), {"q": "いしだ"}).content.decode()
+    assert "石田" in consents and "青木" not in consents
