@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from agencies.models import Agency, Area, User
 from agencies.roles import Role
+from agencies.services import resource_figures_save, resource_save
 from cases import services
 from cases.models import Case, Consultation, Household, IssueCategory, Person, SupportRecord
-from cases.services import plans, support
+from cases.services import outreach, participation, plans, support
 from consent.services import consent_record
-from core.japanese import age_on
+from core.japanese import age_on, fiscal_year
 from meetings import services as meeting_services
 from meetings.models import Meeting, MeetingBody
 
@@ -349,6 +350,37 @@ class Command(BaseCommand):
                     )
         self.stdout.write(f"架空の世帯 {len(FAMILY)} 件とケース {opened} 件を作成しました。")
         self._lifecycle(users)
+        self._outreach(users)
+
+    def _outreach(self, users: dict[str, User]) -> None:
+        """A household of concern the window goes out to before anyone asks."""
+        staff = users["agency_staff"]
+        today = timezone.localdate()
+        engagement = outreach.outreach_start(
+            actor=staff,
+            household=None,
+            household_data={"address": "架空市若葉町7-7-7", "phone": ""},
+            person_data={
+                "family_name": "野村",
+                "given_name": "",
+                "family_name_kana": "のむら",
+                "given_name_kana": "",
+                "birth_date": None,
+                "estimated_age": 80,
+                "sex": "male",
+                "relation": "self",
+            },
+            started_on=today - dt.timedelta(days=14),
+            concern="民生委員から：郵便受けがあふれ、庭にごみが積まれている。",
+        )
+        outreach.outreach_contact_add(
+            actor=staff,
+            engagement=engagement,
+            contacted_on=today - dt.timedelta(days=10),
+            method="visit",
+            with_whom="本人（玄関先）",
+            what_happened="声をかけると少し話ができた。困りごとは「特にない」とのこと。",
+        )
 
     def _lifecycle(self, users: dict[str, User]) -> None:
         """What follows an opening, on the first demo cases: 支援経過 by the window and
@@ -415,6 +447,43 @@ class Command(BaseCommand):
                     actor=coordinator, plan=plan, kind="resident", agency=None, name="民生委員"
                 )
                 plans.plan_approve(actor=coordinator, plan=plan)
+                shop = resource_save(
+                    actor=coordinator,
+                    data={
+                        "name": "みどり商店（協力事業者）",
+                        "name_kana": "みどりしょうてん",
+                        "kind": "business",
+                        "offers": "品出し・清掃の就労体験（週2回、午前）",
+                    },
+                )
+                salon = resource_save(
+                    actor=coordinator,
+                    data={
+                        "name": "ふれあいサロン若葉",
+                        "name_kana": "ふれあいさろんわかば",
+                        "kind": "salon",
+                        "offers": "毎週水曜の茶話会と体操",
+                    },
+                )
+                resource_figures_save(
+                    actor=coordinator,
+                    resource=salon,
+                    fiscal_year=fiscal_year(timezone.now()),
+                    data={
+                        "is_hub": True,
+                        "participants": 420,
+                        "citizens_running": 12,
+                        "agencies_count": 4,
+                    },
+                )
+                if window_staff is not None:
+                    participation.participation_add(
+                        actor=window_staff,
+                        case=case,
+                        person=person,
+                        resource=shop,
+                        started_on=today - dt.timedelta(days=5),
+                    )
             elif index == 2:
                 support.case_suspend(
                     actor=coordinator,
