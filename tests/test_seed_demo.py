@@ -22,7 +22,9 @@ def test_seed_demo_creates_one_user_per_role_and_thirty_households(capsys):
         User.objects.get(username="agency_staff").agency
         != User.objects.get(username="agency_staff2").agency
     )
-    assert Household.objects.count() == 30
+    # Thirty households that came to a window, and one the window goes out to.
+    assert Household.objects.filter(consultations__isnull=False).distinct().count() == 30
+    assert Household.objects.filter(outreach_engagements__isnull=False).count() == 1
     assert Case.objects.exists()
     from meetings.models import Meeting, MeetingBody
 
