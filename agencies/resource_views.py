@@ -145,7 +145,7 @@ def resource_figures(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         year = fiscal_year(timezone.now())
         requested = request.GET.get("year", "")
-        if requested.isdigit() and len(requested) == 4:
+        if requested.isascii() and requested.isdigit() and len(requested) == 4:
             year = int(requested)
         existing = resource.year_figures.filter(fiscal_year=year).first()
         initial = {"fiscal_year": year, "participants": 0, "citizens_running": 0}

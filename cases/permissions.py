@@ -206,9 +206,14 @@ def household_needs(user: User, household: Household) -> frozenset[Need]:
 
 def carries_outreach(user: User, household: Household) -> bool:
     """The user's agency goes out to this household (an engagement of its own, ongoing
-    or ended): before a case it holds the household as a window that took a
-    consultation does."""
-    return household.outreach_engagements.filter(agency_id=user.agency_id).exists()
+    or ended): before any case it holds the household as a window that took a
+    consultation does. Once a case has existed, the case's bases decide — an engagement
+    never outlives a 参加機関 grant or a withdrawn consent, and never turns *work* on a
+    case into *manage* on its household."""
+    return (
+        not household.cases.exists()
+        and household.outreach_engagements.filter(agency_id=user.agency_id).exists()
+    )
 
 
 def _open_case_exists() -> Exists:
@@ -231,17 +236,20 @@ def outreach_visible_q(user: User) -> Q:
     if user.has_role(Role.COORDINATOR):
         handed = Consultation.objects.filter(_handed_uncased_q(user)).values("household_id")
         carriers |= Q(household_id__in=handed)
+    # With an open case, only a basis on an open case of the household: a window that
+    # holds an uncased consultation sees the household "and no more".
     through_case = Q(
-        household_id__in=Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).values(
-            "household_id"
-        )
-    ) | Q(
-        household_id__in=Consultation.objects.filter(uncased_consultations_q(user)).values(
-            "household_id"
-        )
+        household_id__in=Case.objects.filter(
+            pk__in=access_rows_for(user).values("case_id"), status__in=Case.OPEN_STATUSES
+        ).values("household_id")
     )
     open_case = _open_case_exists()
-    return (~open_case & carriers) | (open_case & through_case)
+    ever_cased = Exists(Case.objects.filter(household_id=OuterRef("household_id")))
+    own = Q(agency_id=user.agency_id) & ~ever_cased
+    if user.has_role(Role.COORDINATOR):
+        handed = Consultation.objects.filter(_handed_uncased_q(user)).values("household_id")
+        own |= Q(household_id__in=handed)
+    return (~open_case & own) | (open_case & through_case)
 
 
 def outreach_needs(user: User, engagement: OutreachEngagement) -> frozenset[Need]:
@@ -255,9 +263,11 @@ def outreach_needs(user: User, engagement: OutreachEngagement) -> frozenset[Need
     if not works_cases(user):
         return frozenset()
     household = engagement.household
-    if household.cases.filter(status__in=Case.OPEN_STATUSES).exists():
-        return household_needs(user, household) & VIEW_WORK
-    if engagement.agency_id == user.agency_id:
+    open_cases = household.cases.filter(status__in=Case.OPEN_STATUSES)
+    if open_cases.exists():
+        bases = access_rows_for(user).filter(case__in=open_cases).values_list("basis", flat=True)
+        return case_needs_met(set(bases)) & VIEW_WORK
+    if engagement.agency_id == user.agency_id and not household.cases.exists():
         return VIEW_WORK
     if (
         user.has_role(Role.COORDINATOR)

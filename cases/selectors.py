@@ -120,9 +120,10 @@ def households_visible_to(user: User) -> QuerySet[Household]:
     uncased = Consultation.objects.filter(uncased_consultations_q(user)).order_by()
     cased = Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by()
     # A household of concern its agency goes out to, before it has an open case.
+    # (Only before any case: afterwards the case's bases decide.)
     carried = (
         OutreachEngagement.objects.filter(agency_id=user.agency_id)
-        .exclude(household__cases__status__in=Case.OPEN_STATUSES)
+        .exclude(household__cases__isnull=False)
         .order_by()
     )
     ids = uncased.values("household_id").union(
@@ -558,6 +559,8 @@ def case_history_entries(*, case: Case, user: User) -> list[HistoryEntry]:
 def people_matching_q(query: str) -> Q | None:
     """A member's name or ふりがな, ignoring 全角/半角 and ひらがな/カタカナ; None for an
     empty query."""
+    # A NUL byte (typed or sent) is no character of a name; PostgreSQL refuses it.
+    query = query.replace("\x00", "")
     text_key, kana_key = normalize_text(query), normalize_kana(query)
     if not text_key:
         return None
@@ -746,7 +749,8 @@ def assessment_rows(*, assessment: Assessment) -> list[AssessmentMember]:
         output_field=IntegerField(),
     )
     return list(
-        assessment.members.select_related("person")
+        assessment.members.filter(person__merged_into__isnull=True)
+        .select_related("person")
         .prefetch_related("issues")
         .annotate(relation_rank=rank)
         .order_by("relation_rank", "person__created_at")

@@ -250,4 +250,14 @@ def may_report_decision(*, user: User, decision) -> bool:
         return False
     if not user.is_authenticated or user.agency_id != decision.assignee_agency_id:
         return False
+    # Gate 2 as for the item itself: an attendee (or the secretariat) of that meeting…
+    if not may_see_support_item(user=user, meeting=item.meeting, body=item.body):
+        return False
+    # …while the case is still under the body's handling (closing a case ends it)…
+    if (
+        item.case_id is not None
+        and not item.body.handlings.filter(case_id=item.case_id, ended_at=None).exists()
+    ):
+        return False
+    # …and with a pledge valid today, since the report is written today.
     return user_pledge_valid(user=user, body=item.body, on=timezone.localdate()) is not None

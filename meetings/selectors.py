@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from .permissions import (
     item_consent_problems,
     item_visible_to,
     may_decide_proposal,
+    may_report_decision,
     meetings_q,
     pledge_problem,
     user_pledge_valid,
@@ -382,8 +383,19 @@ def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
         for body in MeetingBody.objects.filter(kind__in=DUTY_KINDS)
         if user_pledge_valid(user=user, body=body, on=today) is not None
     ]
+    attending = (
+        Q(item__meeting__attendees__user_id=user.pk) if not can_manage_meetings(user) else Q()
+    )
+    handled = Q(item__case__isnull=True) | Exists(
+        BodyCaseHandling.objects.filter(
+            body_id=OuterRef("item__body_id"), case_id=OuterRef("item__case_id"), ended_at=None
+        )
+    )
     return (
-        Decision.objects.filter(assignee_agency_id=user.agency_id, item__body_id__in=pledged)
+        Decision.objects.filter(
+            attending, handled, assignee_agency_id=user.agency_id, item__body_id__in=pledged
+        )
+        .distinct()
         .select_related(
             "item__meeting", "item__body", "item__case__household", "item__household", "reported_by"
         )
@@ -391,9 +403,17 @@ def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
     )
 
 
+def decisions_to_report(*, user: User) -> list[Decision]:
+    """``decisions_for_reporter`` with gate 2 checked row by row on each meeting's date
+    (a pledge signed after the meeting does not open what was said there)."""
+    return [
+        d for d in decisions_for_reporter(user=user) if may_report_decision(user=user, decision=d)
+    ]
+
+
 def decision_get_for_reporter(*, user: User, pk) -> Decision:
     """A decision the user may report on, or 404 (the same as one that does not exist)."""
     decision = decisions_for_reporter(user=user).filter(pk=pk).first()
-    if decision is None:
+    if decision is None or not may_report_decision(user=user, decision=decision):
         raise Http404
     return decision

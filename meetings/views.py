@@ -675,7 +675,7 @@ def proposal_withdraw(request: HttpRequest, pk) -> HttpResponse:
 def my_decisions(request: HttpRequest) -> HttpResponse:
     """The 支援会議 decisions assigned to the user's agency, for the bodies the user holds
     a valid pledge for; an empty list for everyone else."""
-    decisions = selectors.decisions_for_reporter(user=request.user)
+    decisions = selectors.decisions_to_report(user=request.user)
     access_event_record(action=Action.VIEW, request=request, page="支援会議の決定事項")
     return render(
         request,

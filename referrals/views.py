@@ -226,9 +226,10 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms) -> HttpR
             "issues": referral.issues.all(),
             "liaisons": selectors.liaisons_of(referral.to_agency),
             "answer_due": referral.answer_due(selectors.answer_days()),
-            # A measure set since the sheet was sent hides what it carries, too.
+            # A measure set since the sheet was sent hides what it carries, too — also
+            # when the person has since left for a household of their own (a DV flight).
             "masked": referral.contacts_withheld
-            or referral.household_id in protected_household_ids([referral.household_id]),
+            or bool(protected_household_ids([referral.household_id, referral.person.household_id])),
             "mask_text": MASK_TEXT,
             "may_answer": answering and referral.status == Referral.Status.SENT,
             "may_complete": answering and referral.status == Referral.Status.ACCEPTED,

@@ -187,3 +187,30 @@ def test_the_referral_and_expiring_consent_lists_search_by_kana(login, coordinat
     assert "青木" in sheets and "石田" not in sheets
     consents = client.get(reverse("consent:consents_expiring"), {"q": "いしだ"}).content.decode()
     assert "石田" in consents and "青木" not in consents
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cases:case_list",
+        "cases:monitoring_due",
+        "cases:my_tasks",
+        "referrals:referral_list",
+        "consent:consents_expiring",
+        "cases:outreach_list",
+    ],
+)
+def test_a_nul_byte_in_the_search_box_is_no_server_error(login, coordinator, name):
+    response = login(coordinator).get(reverse(name), {"q": "もり\x00"})
+    assert response.status_code == 200
+
+
+def test_the_merge_search_and_a_superscript_year_are_no_server_error(login, coordinator, case):
+    from agencies.services import resource_save
+
+    client = login(coordinator)
+    merge = reverse("cases:household_merge", args=[case.household_id])
+    assert client.get(merge, {"q": "\x00"}).status_code == 200
+    shop = resource_save(actor=coordinator, data={"name": "上付き商店", "kind": "business"})
+    figures = reverse("resources:resource_figures", args=[shop.pk])
+    assert client.get(figures, {"year": "²⁰²⁴"}).status_code == 200

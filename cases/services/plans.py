@@ -36,7 +36,8 @@ PLAN_FIELDS = (
 
 
 def _require_open(case: Case) -> None:
-    if case.status == Case.Status.CLOSED:
+    # Asked of the database: the caller's copy may predate a closing.
+    if Case.objects.filter(pk=case.pk, status=Case.Status.CLOSED).exists():
         raise ValidationError("終結したケースのプランは変更できません。必要なら再開してください。")
 
 
@@ -231,6 +232,7 @@ def plan_task_add(
 @transaction.atomic
 def plan_task_remove(*, actor: User, task: PlanTask) -> None:
     require_case_need(actor, task.plan.case, Need.MANAGE)
+    _require_open(task.plan.case)
     _require_draft(task.plan)
     task._history_user = actor
     task._change_reason = "役割分担の削除（案のうち）"
@@ -269,6 +271,7 @@ def plan_stakeholder_add(
 @transaction.atomic
 def plan_stakeholder_remove(*, actor: User, stakeholder: PlanStakeholder) -> None:
     require_case_need(actor, stakeholder.plan.case, Need.MANAGE)
+    _require_open(stakeholder.plan.case)
     _require_draft(stakeholder.plan)
     stakeholder._history_user = actor
     stakeholder._change_reason = "関係者の削除（案のうち）"
@@ -399,6 +402,7 @@ def plan_task_report(*, actor: User, task: PlanTask, done: bool, report: str) ->
     needs = case_needs(actor, case)
     if Need.MANAGE not in needs and not (Need.WORK in needs and task.agency_id == actor.agency_id):
         raise PermissionDenied
+    _require_open(case)
     task = PlanTask.objects.select_for_update().get(pk=task.pk)
     if task.plan.status not in (SupportPlan.Status.APPROVED,):
         raise ValidationError("承認されたプランの役割分担だけ報告できます。")

@@ -528,3 +528,75 @@ def test_outreach_counts_counts_engagements_active_in_the_fiscal_year(staff_assi
     assert (counts.engagements, counts.contacts) == (1, 2)
     previous = selectors.outreach_counts(fiscal_year=year - 1)
     assert previous.engagements == 1 and previous.contacts == 0
+
+
+# -- review findings: an engagement never widens what a case's bases give ----------------
+
+
+def test_an_outreach_on_a_closed_case_household_gives_no_manage(case, coordinator, staff_assigned):
+    """F1: after a hand-over closure the window works the household; starting an outreach
+    there must not make it the household's manager (identity, members, consents)."""
+    from cases.services import support
+
+    support.case_close(
+        actor=coordinator,
+        case=case,
+        reason="comprehensive",
+        handover_agency=staff_assigned.agency,
+        improvement="improved",
+        evaluation="包括的相談支援へ",
+    )
+    household = case.household
+    before = household_needs(staff_assigned, household)
+    start(staff_assigned, household=household)
+    assert household_needs(staff_assigned, household) == before
+    assert Need.MANAGE not in household_needs(staff_assigned, household)
+
+
+def test_an_outreach_does_not_outlive_a_partner_grant(case, coordinator, staff_unassigned):
+    """F1: a 参加機関 that started an outreach loses the household when closing ends
+    its grant."""
+    from cases.services import support
+
+    grant = services.case_access_grant(
+        actor=coordinator,
+        case=case,
+        agency=_department(staff_unassigned),
+        reason="参加機関として",
+    )
+    engagement = start(staff_unassigned, household=case.household)
+    support.case_close(
+        actor=coordinator, case=case, reason="resolved", improvement="improved", evaluation="解決"
+    )
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None
+    assert household_needs(staff_unassigned, case.household) == frozenset()
+    assert case.household not in selectors.households_visible_to(staff_unassigned)
+    assert outreach_needs(staff_unassigned, engagement) == frozenset()
+    assert_policy_agrees(engagement, staff_unassigned)
+
+
+def _department(user):
+    agency = user.agency
+    agency.kind = Agency.Kind.MUNICIPAL_DEPARTMENT
+    agency.save(update_fields=["kind"])
+    return agency
+
+
+def test_a_window_with_only_an_uncased_consultation_does_not_read_the_case_era_log(
+    case, coordinator, staff_unassigned
+):
+    """F3: holding an uncased consultation of a household with an open case shows the
+    household and no more — not the outreach log kept beside the case."""
+    from cases.services import households
+
+    own = make_consultation(actor=staff_unassigned, members=[member_data(family_name="別登録")])
+    households.household_merge(
+        actor=coordinator, source=own.household, target=case.household, reason="同一世帯"
+    )
+    assert case.household in selectors.households_visible_to(staff_unassigned)
+    engagement = start(coordinator, household=case.household)
+    contact(coordinator, engagement, what_happened="訪問記録ABC")
+    assert outreach_needs(staff_unassigned, engagement) == frozenset()
+    assert engagement.pk not in visible(staff_unassigned)
+    assert_policy_agrees(engagement, staff_unassigned, coordinator)

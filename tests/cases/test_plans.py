@@ -341,3 +341,20 @@ def test_the_work_moves_the_case_forward_never_back(case, coordinator, assigned_
     )
     case.refresh_from_db()
     assert case.status == Case.Status.SUPPORT
+
+
+def test_a_closed_case_takes_no_task_report_or_removal(
+    case, coordinator, staff_assigned, assigned_agency
+):
+    from cases.services import support
+
+    plan = plans.plan_create(actor=coordinator, case=case, data=plan_data(urgent=True))
+    task = plans.plan_task_add(actor=coordinator, plan=plan, agency=assigned_agency, content="訪問")
+    plans.plan_approve(actor=coordinator, plan=plan)
+    support.case_close(
+        actor=coordinator, case=case, reason="resolved", improvement="improved", evaluation="解決"
+    )
+    with pytest.raises(ValidationError):
+        plans.plan_task_report(actor=staff_assigned, task=task, done=True, report="終結後")
+    task.refresh_from_db()
+    assert task.reported_at is None

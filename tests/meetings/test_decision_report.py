@@ -14,7 +14,7 @@ from agencies.roles import Role
 from meetings import selectors, services
 from meetings.models import Decision, MeetingBody
 from tests.factories import user_with_role
-from tests.meetings.helpers import add_item, make_body, make_meeting, pledge
+from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,11 @@ def world(secretariat, case, assigned_agency, other_agency):
     unpledged = user_with_role(Role.AGENCY_STAFF, agency=assigned_agency, username="unpledged")
     outsider = user_with_role(Role.AGENCY_STAFF, agency=other_agency, username="outsider")
     pledge(secretariat, body, outsider)
+    # Pledged, of the assigned agency — but not at the meeting (gate 2).
+    absent = user_with_role(Role.AGENCY_STAFF, agency=assigned_agency, username="absent")
+    pledge(secretariat, body, absent)
     meeting = make_meeting(secretariat, [body])
+    attend(secretariat, meeting, reporter, unpledged, outsider)
     item = add_item(secretariat, meeting, body, case=case)
     decision = services.decision_add(
         actor=secretariat, item=item, content="週1回の見守り", assignee_agency=assigned_agency
@@ -38,6 +42,7 @@ def world(secretariat, case, assigned_agency, other_agency):
         "reporter": reporter,
         "unpledged": unpledged,
         "outsider": outsider,
+        "absent": absent,
         "decision": decision,
     }
 
@@ -54,7 +59,7 @@ def test_the_pledged_member_of_the_assigned_agency_reports(world):
     assert decision.history.first().history_user == world["reporter"]
 
 
-@pytest.mark.parametrize("who", ["unpledged", "outsider"])
+@pytest.mark.parametrize("who", ["unpledged", "outsider", "absent"])
 def test_anyone_else_is_refused_and_nothing_changes(world, who):
     with pytest.raises(PermissionDenied):
         services.decision_report(
@@ -120,3 +125,16 @@ def test_the_list_shows_exactly_the_reporters_decisions(world, login):
         other.post(reverse("meetings:decision_report", args=[world["decision"].pk])).status_code
         == 404
     )
+
+
+def test_closing_the_case_ends_the_right_to_report(world, coordinator, case):
+    from cases.services import support
+
+    support.case_close(
+        actor=coordinator, case=case, reason="resolved", improvement="improved", evaluation="解決"
+    )
+    assert selectors.decisions_to_report(user=world["reporter"]) == []
+    with pytest.raises(PermissionDenied):
+        services.decision_report(
+            actor=world["reporter"], decision=world["decision"], done=True, report=""
+        )

@@ -178,6 +178,37 @@ def test_a_dv_measure_masks_the_sheet_even_when_set_after_it_was_sent(
         assert MASK_TEXT in html
 
 
+def test_a_dv_flight_after_the_sheet_was_sent_masks_it(
+    login, staff_assigned, hub, coordinator, case
+):
+    """The person leaves for a household of their own under a measure: the sheet about
+    them, still on the old household, hides what it carries."""
+    from cases.services import households, person_add
+    from tests.factories import member_data
+
+    person_add(
+        actor=coordinator,
+        household=case.household,
+        data={**member_data(given_name="同居", given_name_kana="どうきょ"), "relation": "spouse"},
+    )
+    referral = send(actor=staff_assigned, to=hub, case=case)
+    households.household_split(
+        actor=coordinator,
+        household=case.household,
+        members=[case.subjects.get()],
+        reason_kind="dv",
+    )
+    referral.refresh_from_db()
+    assert referral.household_id != referral.person.household_id
+    html = (
+        login(staff_assigned)
+        .get(reverse("referrals:referral_detail", args=[referral.pk]))
+        .content.decode()
+    )
+    assert "架空市若葉町" not in html and "0561-00-0000" not in html
+    assert MASK_TEXT in html
+
+
 def test_the_sheet_is_printable(login, staff_assigned, hub):
     referral = send(actor=staff_assigned, to=hub, consultation=window_consultation(staff_assigned))
     html = (
