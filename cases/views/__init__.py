@@ -481,6 +481,9 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
             .select_related("receiving_agency", "person", "case")
             .order_by("-received_at"),
             "cases": selectors.cases_visible_to(request.user).filter(household=household),
+            "engagements": selectors.outreach_visible_to(request.user)
+            .filter(household=household)
+            .select_related("agency"),
             "can_record": can_record_consultation(request.user),
             "can_work": Need.WORK in needs,
             "can_edit_members": Need.WORK in needs and not masking.household_masked(household.pk),

@@ -600,3 +600,14 @@ def test_a_window_with_only_an_uncased_consultation_does_not_read_the_case_era_l
     assert outreach_needs(staff_unassigned, engagement) == frozenset()
     assert engagement.pk not in visible(staff_unassigned)
     assert_policy_agrees(engagement, staff_unassigned, coordinator)
+
+
+def test_the_household_page_lists_exactly_the_engagements_the_user_sees(
+    login, staff_assigned, staff_unassigned, coordinator
+):
+    engagement = start(staff_assigned)
+    url = reverse("cases:household_detail", args=[engagement.household_id])
+    page = login(staff_assigned).get(url).content.decode()
+    assert reverse("cases:outreach_detail", args=[engagement.pk]) in page
+    # A coordinator who is not handed the household does not reach the page at all.
+    assert login(coordinator).get(url).status_code == 404
