@@ -65,6 +65,9 @@ BASIS_NEEDS: dict[str, frozenset[Need]] = {
     Basis.EMERGENCY: VIEW_ONLY,
 }
 
+# The bases whose holders work a case: only their agencies take a plan's tasks.
+WORKING_BASES = frozenset(basis for basis, needs in BASIS_NEEDS.items() if Need.WORK in needs)
+
 # Fields of a household or a person that *work* may change (contact details and the
 # notes of daily work); every other field is identity or membership: *manage*.
 HOUSEHOLD_WORK_FIELDS = frozenset({"postal_code", "address", "phone", "notes"})

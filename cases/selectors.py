@@ -12,7 +12,7 @@ from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value, Wh
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import CommunityResource, User
+from agencies.models import Agency, CommunityResource, User
 from agencies.roles import Role
 from core.japanese import (
     fiscal_year_bounds,
@@ -51,7 +51,7 @@ from .models import (
 from .models.participation import ParticipationSupport
 from .models.plans import Assessment, AssessmentMember, PlanStakeholder, PlanTask, SupportPlan
 from .permissions import (
-    BASIS_NEEDS,
+    WORKING_BASES,
     Need,
     access_rows_for,
     active_q,
@@ -268,12 +268,10 @@ def household_search(*, user: User, query: str) -> QuerySet[Household]:
     """Households whose member's name or ふりがな matches, ignoring 全角/半角 and
     ひらがな/カタカナ; only households the user may see."""
     visible = households_visible_to(user)
-    text_key, kana_key = normalize_text(query), normalize_kana(query)
-    if not text_key:
+    matching = people_matching_q(query)
+    if matching is None:
         return visible.none()
-    matching_people = Person.objects.filter(
-        Q(kana_key__contains=kana_key) | Q(name_key__contains=text_key)
-    )
+    matching_people = Person.objects.filter(matching)
     return visible.filter(pk__in=matching_people.values("household_id")).order_by("kana_key")
 
 
@@ -646,6 +644,16 @@ def support_records_for_user(
     return records.order_by("-occurred_on", "-created_at")
 
 
+def support_records_for_print(*, user: User, case: Case, needs: frozenset[Need]):
+    """The 経過一覧 on paper, oldest first: 閲覧制限 and cancelled records are never
+    printed — paper leaves the system's access rules behind."""
+    return (
+        support_records_for_user(user=user, case=case, needs=needs, include_cancelled=False)
+        .filter(restricted=False)
+        .order_by("occurred_on", "created_at")
+    )
+
+
 def support_record_get_for_user(*, user: User, case: Case, pk) -> SupportRecord:
     """A record of this case the user may read, or 404 — a record of another case, or
     one behind 閲覧制限, answers as if it did not exist."""
@@ -677,9 +685,13 @@ def case_open_suspension(*, case: Case) -> CaseSuspension | None:
 # 支援プラン, 役割分担 and the assessment (read by everyone who sees the case)
 
 
-def active_access_q() -> Q:
-    """Access rows in effect now (for the agencies a task may go to)."""
-    return active_q(timezone.now())
+def working_agencies(*, case: Case) -> QuerySet[Agency]:
+    """The agencies holding a basis in effect on the case that lets them work: the only
+    ones a plan's task may go to."""
+    ids = case.accesses.filter(
+        active_q(timezone.now()), basis__in=WORKING_BASES, agency__isnull=False
+    ).values("agency_id")
+    return Agency.objects.filter(pk__in=ids)
 
 
 def plan_get_for_user(*, case: Case, pk) -> SupportPlan:
@@ -716,9 +728,7 @@ def current_plan(*, case: Case) -> SupportPlan | None:
 def tasks_for_agency(*, user: User, query: str = "") -> QuerySet[PlanTask]:
     """Open tasks of approved plans assigned to the user's agency, on cases the user
     reaches with a basis that lets them work."""
-    working = access_rows_for(user).filter(
-        basis__in=[b for b, n in BASIS_NEEDS.items() if Need.WORK in n]
-    )
+    working = access_rows_for(user).filter(basis__in=WORKING_BASES)
     tasks = (
         PlanTask.objects.filter(
             agency_id=user.agency_id,

@@ -133,18 +133,32 @@ def consent_get_for_user(*, user: User, person: Person, pk) -> Consent:
         raise Http404 from exc
 
 
+def sharing_consent_covering(*, person: Person, agency: Agency, on: dt.date) -> Consent | None:
+    """A consent of ``person`` valid on ``on`` whose purposes include 関係機関との情報共有
+    and whose agency scope covers ``agency`` (the newest), or None."""
+    for consent in person.consents.filter(purpose_sharing=True, agencies=agency).order_by(
+        "-obtained_on"
+    ):
+        if consent.is_valid_on(on):
+            return consent
+    return None
+
+
+def covered_agency_names(*, person: Person, on: dt.date) -> list[str]:
+    """The agencies a consent of the person (情報共有, valid on ``on``) covers."""
+    names: set[str] = set()
+    for consent in person.consents.filter(purpose_sharing=True).prefetch_related("agencies"):
+        if consent.is_valid_on(on):
+            names |= {agency.name for agency in consent.agencies.all()}
+    return sorted(names)
+
+
 def persons_without_sharing_consent(*, persons, agency, on: dt.date | None = None) -> list[Person]:
     """Of ``persons``, those with no consent valid on ``on`` whose purposes include
     関係機関との情報共有 and whose scope names ``agency``."""
     day = on or timezone.localdate()
-    missing = []
-    for person in persons.prefetch_related("consents__agencies"):
-        covered = any(
-            consent.purpose_sharing
-            and consent.is_valid_on(day)
-            and any(a.pk == agency.pk for a in consent.agencies.all())
-            for consent in person.consents.all()
-        )
-        if not covered:
-            missing.append(person)
-    return missing
+    return [
+        person
+        for person in persons
+        if sharing_consent_covering(person=person, agency=agency, on=day) is None
+    ]

@@ -79,17 +79,6 @@ def liaisons_of(agency: Agency) -> list[User]:
 # The consent a sheet to an agency other than 多機関協働 needs
 
 
-def sharing_consent_covering(*, person: Person, agency: Agency, on: dt.date) -> Consent | None:
-    """A consent of ``person`` valid on ``on`` whose purposes include 関係機関との情報共有
-    and whose agency scope covers ``agency``."""
-    for consent in person.consents.filter(purpose_sharing=True, agencies=agency).order_by(
-        "-obtained_on"
-    ):
-        if consent.is_valid_on(on):
-            return consent
-    return None
-
-
 def missing_consent_message(*, person: Person, agency: Agency, on: dt.date) -> str:
     """Why no sheet may go to ``agency``: whose consent is missing, for which agency."""
     scoped = list(person.consents.filter(purpose_sharing=True, agencies=agency))

@@ -16,12 +16,13 @@ from agencies.models import Agency, User
 from cases.masking import protected_household_ids
 from cases.models import Case, Consultation, IssueCategory, Person
 from cases.selectors import members_in_order
+from consent.selectors import sharing_consent_covering
 from core.saving import model_save
 
 from . import events
 from .models import Referral
 from .permissions import may_answer, may_send_from_case, may_send_from_consultation, may_withdraw
-from .selectors import missing_consent_message, sharing_consent_covering
+from .selectors import missing_consent_message
 
 TEXT_LIMITS = {
     "situation": ("状況", 4000, True),

@@ -21,6 +21,7 @@ from cases.masking import MASK_TEXT, protected_household_ids
 from cases.permissions import Need, can_list_case_data, case_needs
 from cases.selectors import case_get_for_user, consultation_get_for_user, members_in_order
 from consent.models import Consent
+from consent.selectors import covered_agency_names
 from core.japanese import fiscal_year, fiscal_year_label
 
 from . import selectors, services
@@ -99,16 +100,6 @@ def referral_monthly(request: HttpRequest) -> HttpResponse:
 # -- new sheet -------------------------------------------------------------------
 
 
-def _covered_agencies(person) -> list[str]:
-    """The agencies a consent of the person (情報共有, valid today) covers, for the form."""
-    today = timezone.localdate()
-    names: set[str] = set()
-    for consent in person.consents.filter(purpose_sharing=True).prefetch_related("agencies"):
-        if consent.is_valid_on(today):
-            names |= {agency.name for agency in consent.agencies.all()}
-    return sorted(names)
-
-
 def _referral_new(request, *, household, person, subjects, consultation, case, initial, back):
     members = list(members_in_order(household=household))
     form = ReferralForm(
@@ -152,7 +143,11 @@ def _referral_new(request, *, household, person, subjects, consultation, case, i
             "consultation": consultation,
             "case": case,
             "person": shown_person,
-            "covered": _covered_agencies(shown_person) if shown_person else [],
+            "covered": (
+                covered_agency_names(person=shown_person, on=timezone.localdate())
+                if shown_person
+                else []
+            ),
             "withheld": household.pk in protected_household_ids([household.pk]),
             "back": back,
             "today": timezone.localdate(),

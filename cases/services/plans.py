@@ -22,7 +22,8 @@ from core.saving import model_save
 from .. import events
 from ..models import Case, IssueCategory, Person
 from ..models.plans import Assessment, AssessmentMember, PlanStakeholder, PlanTask, SupportPlan
-from ..permissions import BASIS_NEEDS, Need, active_q, case_needs
+from ..permissions import Need, case_needs
+from ..selectors import working_agencies
 from . import require_case_need, versioned_update
 
 PLAN_FIELDS = (
@@ -169,15 +170,10 @@ def plan_update(
     return changed
 
 
-WORKING_BASES = frozenset(basis for basis, needs in BASIS_NEEDS.items() if Need.WORK in needs)
-
-
 def agency_working_basis(*, case: Case, agency: Agency) -> bool:
     """Whether ``agency`` holds a basis on the case that lets it work (受付機関, 同意,
     参加機関, 多機関協働) — the only agencies a task may go to."""
-    return case.accesses.filter(
-        active_q(timezone.now()), agency=agency, basis__in=WORKING_BASES
-    ).exists()
+    return working_agencies(case=case).filter(pk=agency.pk).exists()
 
 
 def _task_errors(*, case: Case, agency: Agency | None, stakeholder_name: str, content: str, due_on):

@@ -112,19 +112,10 @@ def plan_edit(request: HttpRequest, pk, plan_pk) -> HttpResponse:
     )
 
 
-def _working_agencies(case):
-    from agencies.models import Agency
-
-    ids = case.accesses.filter(
-        selectors.active_access_q(), basis__in=services.WORKING_BASES, agency__isnull=False
-    ).values("agency_id")
-    return Agency.objects.filter(pk__in=ids)
-
-
 @require_http_methods(["GET", "POST"])
 def plan_task_new(request: HttpRequest, pk, plan_pk) -> HttpResponse:
     case, plan = _plan(request, pk, plan_pk, need=Need.MANAGE)
-    form = PlanTaskForm(request.POST or None, agencies=_working_agencies(case))
+    form = PlanTaskForm(request.POST or None, agencies=selectors.working_agencies(case=case))
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_task_add(actor=request.user, plan=plan, **form.cleaned_data)
