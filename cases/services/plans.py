@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency, User
+from agencies.roles import Role
 from core.japanese import format_wareki, normalize_text
 from core.saving import model_save
 
@@ -63,6 +64,13 @@ def _advance(*, actor: User, case: Case, to: str, reason: str) -> None:
         case.version += 1
         model_save(case, actor=actor, reason=reason, fields=["status", "version", "updated_at"])
         events.case_status_changed_event(case=case, actor=actor, old=old, reason=reason)
+
+
+def _require_secretariat(actor: User) -> None:
+    """What a meeting decides reaches a plan only through the meeting's secretariat
+    (the meetings app has checked its gates); nobody else writes it so."""
+    if not actor.has_role(Role.SECRETARIAT):
+        raise PermissionDenied
 
 
 def plan_in_progress(case: Case) -> SupportPlan | None:
@@ -325,6 +333,7 @@ def plan_discussed_record(
     (an item of purpose プランの適切性, which the secretariat closed under gate 1): the
     plan in progress becomes 協議済, or an urgent plan approved before is marked as
     discussed. Returns the plan, or None when the case had none to discuss."""
+    _require_secretariat(actor)
     plan = plan_in_progress(case)
     if plan is None:
         plan = case.plans.filter(
@@ -368,6 +377,7 @@ def plan_task_from_decision(
     """A 重層的支援会議 decision becomes a task of the case's current plan (called by
     the meetings app inside the decision's transaction). Returns (task, "") or
     (None, why not) — no plan yet, or an agency without a working basis."""
+    _require_secretariat(actor)
     plan = plan_in_progress(case) or case.plans.filter(status=SupportPlan.Status.APPROVED).first()
     if plan is None:
         return None, "このケースにはまだ支援プランがないため、役割分担に加えていません。"

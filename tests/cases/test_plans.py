@@ -358,3 +358,30 @@ def test_a_closed_case_takes_no_task_report_or_removal(
         plans.plan_task_report(actor=staff_assigned, task=task, done=True, report="終結後")
     task.refresh_from_db()
     assert task.reported_at is None
+
+
+def test_only_the_secretariat_writes_a_meetings_discussion_or_decision_into_a_plan(
+    plan, case, coordinator, assigned_agency
+):
+    import uuid
+
+    with pytest.raises(PermissionDenied):
+        plans.plan_discussed_record(
+            actor=coordinator,
+            case=case,
+            item_id=uuid.uuid4(),
+            held_on=timezone.localdate(),
+            body_name="重層的支援会議",
+        )
+    with pytest.raises(PermissionDenied):
+        plans.plan_task_from_decision(
+            actor=coordinator,
+            case=case,
+            decision_id=1,
+            content="家計相談",
+            agency=assigned_agency,
+            stakeholder_name="",
+            due_on=None,
+        )
+    plan.refresh_from_db()
+    assert plan.status == SupportPlan.Status.DRAFT and not plan.tasks.exists()
