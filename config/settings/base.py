@@ -265,4 +265,4 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # django-axes logs every login at INFO; the access log already has them. Keep its warnings.
-LOGGING["loggers"] = {"axes": {"level": "WARNING"}}
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
