@@ -22,6 +22,7 @@ from agencies.roles import Role
 from agencies.services import resource_save
 from cases import services
 from cases.services import outreach, participation, plans, support
+from meetings.models import Meeting
 from tests.factories import (
     AgencyFactory,
     make_consent,
@@ -31,6 +32,7 @@ from tests.factories import (
     verify_client,
 )
 from tests.meetings.helpers import matrix_objects
+from tests.reports.helpers import report_objects
 from tests.test_url_protection import routed_urls
 
 PERSONAS = (
@@ -196,6 +198,20 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "resources:resource_new":       ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     "resources:resource_edit":      ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     "resources:resource_figures":   ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
+    # 帳票: the annual file is the managers' (its job page too); a meeting's packets
+    # page and its copies the secretariat's (the copy's recipient, the coordinator
+    # here, may download it but not mark or reissue it). Empty request forms send the
+    # allowed back with a message.
+    "reports:index":                ("GET",  (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "reports:annual_request":       ("POST", (LOGIN, 403, 403, 403, 403, 302, 403)),
+    "reports:national_request":     ("POST", (LOGIN, 302, 403, 403, 403, 403, 403)),
+    "reports:meeting_packets":      ("GET",  (LOGIN, 403, 403, 404, 200, 404, 404)),
+    "reports:packet_request":       ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
+    "reports:copy_return":          ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    "reports:copy_reissue":         ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    "reports:job_detail":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
+    "reports:job_status":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
+    "reports:file_download":        ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the
@@ -417,13 +433,23 @@ def _build_world() -> dict:
         "staff:transfer": {"pk": staff_assigned.pk},
         "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},
-        **matrix_objects(
+    }
+    objects.update(
+        matrix_objects(
             secretariat=users["secretariat"],
             coordinator=coordinator,
             staff_assigned=staff_assigned,
             case=case,
-        ),
-    }
+        )
+    )
+    objects.update(
+        report_objects(
+            manager=users["manager"],
+            secretariat=users["secretariat"],
+            recipient=coordinator,
+            meeting=Meeting.objects.get(pk=objects["meetings:meeting_detail"]["pk"]),
+        )
+    )
     cookies = {"anonymous": SimpleCookie()}
     for name, user in users.items():
         client = Client()

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from agencies.models import AccessEvent, Agency, Area
 from agencies.roles import Role
@@ -31,6 +32,7 @@ from cases.services import outreach, participation, plans, support
 from core.japanese import fiscal_year
 from meetings import services as meeting_services
 from referrals import services as referral_services
+from reports.models import ReportFile, ReportJob
 from tests.factories import (
     TEST_PASSWORD,
     AgencyFactory,
@@ -209,6 +211,14 @@ ROWS = [
     row("resources:resource_new",     L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
     row("resources:resource_edit",    L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
     row("resources:resource_figures", L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
+    # 帳票: the annual evaluation is the managers', the national CSV the coordinators',
+    # a meeting's packet the secretariat's. 回収済 and 再発行 need a copy the
+    # secretariat user may hold themselves; its recipient downloads it but may not.
+    row("reports:annual_request",     L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403),
+    row("reports:national_request",   L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
+    row("reports:packet_request",     L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
+    row("reports:copy_return",        L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    row("reports:copy_reissue",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
     # Accounts: each user's own session and credentials, no case data.
     row("login", 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
         changes=False, logs_denial=False),
@@ -415,6 +425,30 @@ def _build_world() -> dict[str, Any]:
         concern="訪問しても会えない",
     )
 
+    # A numbered copy of the meeting's papers, issued to the pledged attendee.
+    packet_job = ReportJob.objects.create(
+        kind=ReportJob.Kind.MEETING_PACKET,
+        meeting=meeting,
+        requested_by=secretariat,
+        status=ReportJob.Status.DONE,
+    )
+    issued = ReportFile.objects.create(
+        job=packet_job,
+        label="会議資料 No.1",
+        filename="kaigi-shiryo-No1.pdf",
+        content_type="application/pdf",
+        path="reports/none.pdf",
+        size=1,
+        sha256="0" * 64,
+        meeting=meeting,
+        attendee=meeting.attendees.get(user=users["pledged"]),
+        copy_number=1,
+        recipient_name="w_pledged",
+        copy_status=ReportFile.CopyStatus.ISSUED,
+    )
+    assign_perm("reports.download_reportfile", secretariat, issued)
+    assign_perm("reports.download_reportfile", users["pledged"], issued)
+
     # Each persona's client, logged in with a verified second factor.
     clients = {"anonymous": Client()}
     for name, user in users.items():
@@ -513,6 +547,9 @@ def _build_world() -> dict[str, Any]:
         "cases:participation_edit": {"pk": case.pk, "participation_pk": matched.pk},
         "resources:resource_edit": {"pk": resource.pk},
         "resources:resource_figures": {"pk": resource.pk},
+        "reports:packet_request": m,
+        "reports:copy_return": {"pk": issued.pk},
+        "reports:copy_reissue": {"pk": issued.pk},
     }
     case.refresh_from_db()  # its plans moved it on (and its version with it)
     query = {
@@ -769,6 +806,8 @@ def _build_world() -> dict[str, Any]:
             "citizens_running": "2",
             "agencies_count": "1",
         },
+        "reports:annual_request": {"fiscal_year": "2025"},
+        "reports:national_request": {"fiscal_year": "2025"},
         "login": {"username": "w_none", "password": TEST_PASSWORD},
         "accounts:password_change": {
             "old_password": TEST_PASSWORD,
@@ -801,13 +840,14 @@ def _build_world() -> dict[str, Any]:
 
 def fingerprint() -> tuple[int, ...]:
     """Every service write leaves a history row or a timeline event: their counts
-    change with any write to case content, master data or meetings."""
+    change with any write to case content, master data or meetings (a report job,
+    which keeps no history, is counted itself)."""
     counts = [
         model.objects.count()
         for model in apps.get_models()
         if model.__name__.startswith("Historical")
     ]
-    return (*counts, CaseEvent.objects.count())
+    return (*counts, CaseEvent.objects.count(), ReportJob.objects.count())
 
 
 def denied_count() -> int:

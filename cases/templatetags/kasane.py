@@ -77,3 +77,11 @@ def until_day(value) -> str:
     if isinstance(value, dt.datetime):
         value = (timezone.localtime(value) - dt.timedelta(microseconds=1)).date()
     return format_wareki(value)
+
+
+@register.filter(name="fiscal_year_label")
+def fiscal_year_label_filter(value) -> str:
+    """{{ 2025|fiscal_year_label }} → 令和7年度."""
+    from core.japanese import fiscal_year_label
+
+    return fiscal_year_label(int(value)) if value else ""

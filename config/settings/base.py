@@ -167,6 +167,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Redis redelivers a task not acknowledged within this many seconds (a worker that died
+# holding it). It must be longer than the longest task's hard time limit, or a slow
+# report would run twice at once (harmless — the job row keeps one result — but wasted).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("KASANE_BROKER_VISIBILITY_TIMEOUT", default=60 * 60)
+}
+
+# Reports (meeting packets, the annual evaluation): who runs them. "celery" with Redis;
+# without REDIS_URL a background thread of the web process, so a request never waits
+# for a render; "eager" (tests) runs them at once after commit.
+KASANE_REPORT_RUNNER = env("KASANE_REPORT_RUNNER", default="celery" if REDIS_URL else "thread")
+if KASANE_REPORT_RUNNER not in {"celery", "thread", "eager"}:
+    raise ImproperlyConfigured("KASANE_REPORT_RUNNER must be celery, thread or eager.")
+KASANE_REPORT_SOFT_TIME_LIMIT = env.int("KASANE_REPORT_SOFT_TIME_LIMIT", default=10 * 60)
+KASANE_REPORT_TIME_LIMIT = env.int("KASANE_REPORT_TIME_LIMIT", default=12 * 60)
+# How long generated files are kept before the purge deletes them (their records stay).
+KASANE_PACKET_RETENTION_DAYS = env.int("KASANE_PACKET_RETENTION_DAYS", default=30)
+KASANE_REPORT_RETENTION_DAYS = env.int("KASANE_REPORT_RETENTION_DAYS", default=90)
 
 if REDIS_URL:
     CACHES = {
@@ -207,6 +225,15 @@ CELERY_BEAT_SCHEDULE = {
     "upcoming-meetings-recheck": {
         "task": "meetings.tasks.upcoming_meetings_recheck_task",
         "schedule": 60 * 60,
+    },
+    # The outbox: jobs whose enqueue failed (Redis down) or whose worker died.
+    "report-jobs-sweep": {
+        "task": "reports.tasks.report_jobs_sweep_task",
+        "schedule": 60,
+    },
+    "report-files-purge": {
+        "task": "reports.tasks.report_files_purge_task",
+        "schedule": 6 * 60 * 60,
     },
     "form-submissions-purge": {
         "task": "agencies.tasks.form_submissions_purge_task",

@@ -24,3 +24,8 @@ KASANE_REQUIRE_MFA = env.bool("KASANE_REQUIRE_MFA", default=True)
 
 # Nothing opens the access log's append-only triggers here: the test runner empties
 # tables as the owner of the test database (TRUNCATE by the owner is the purge path).
+
+# Reports run at once after commit, except against the real worker (tests/celery).
+KASANE_REPORT_RUNNER = "celery" if env.bool("KASANE_CELERY_WORKER", default=False) else "eager"
+# Generated files of the tests: one folder the test process and the CI worker share.
+KASANE_PRIVATE_ROOT = BASE_DIR / ".test-private"  # noqa: F405

@@ -1,0 +1,70 @@
+"""Reads of the reports app that depend on the user."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from agencies.models import User
+from meetings.models import Meeting
+
+from .models import ReportFile, ReportJob
+from .permissions import DOWNLOAD, may_see_job
+
+
+def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
+    """Files the user holds the download permission on (their own or their role's),
+    still on disk."""
+    if not user.is_authenticated or not user.is_active:
+        return ReportFile.objects.none()
+    return get_objects_for_user(user, DOWNLOAD, klass=ReportFile, accept_global_perms=False).filter(
+        purged_at=None
+    )
+
+
+def jobs_for_user(*, user: User, limit: int = 30) -> QuerySet[ReportJob]:
+    """The jobs the user asked for, and those with a file they may download; newest
+    first."""
+    if not user.is_authenticated or not user.is_active:
+        return ReportJob.objects.none()
+    reachable = files_downloadable_by(user).values("job_id")
+    return (
+        ReportJob.objects.filter(Q(requested_by=user) | Q(pk__in=reachable))
+        .select_related("meeting", "requested_by")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def job_get_for_user(*, user: User, pk) -> tuple[ReportJob, list[ReportFile]]:
+    """A job and the files of it the user may download; 404 for a job they neither
+    asked for nor may download anything of."""
+    job = ReportJob.objects.select_related("meeting", "requested_by").filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    files = list(files_downloadable_by(user).filter(job=job).order_by("copy_number", "label"))
+    if not may_see_job(user=user, job=job, file_ids={f.pk for f in files}):
+        raise Http404
+    return job, files
+
+
+def file_get_for_user(*, user: User, pk) -> ReportFile:
+    """A file the user may download, or 404 (the same as one that does not exist)."""
+    file = files_downloadable_by(user).filter(pk=pk).select_related("job").first()
+    if file is None:
+        raise Http404
+    return file
+
+
+def packet_copies(*, user: User, meeting: Meeting) -> list[ReportFile]:
+    """Every numbered copy of a meeting's papers — who received which number, and its
+    state — for the secretariat's record (downloads stay per copy)."""
+    return list(
+        ReportFile.objects.filter(meeting=meeting, copy_number__isnull=False)
+        .select_related("job__requested_by", "attendee")
+        .order_by("copy_number")
+    )
+
+
+def packet_jobs(*, meeting: Meeting, limit: int = 10) -> QuerySet[ReportJob]:
+    return ReportJob.objects.filter(meeting=meeting).order_by("-created_at")[:limit]

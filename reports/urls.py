@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("annual/request/", views.annual_request, name="annual_request"),
+    path("national/request/", views.national_request, name="national_request"),
+    path("meetings/<uuid:pk>/packets/", views.meeting_packets, name="meeting_packets"),
+    path("meetings/<uuid:pk>/packets/request/", views.packet_request, name="packet_request"),
+    path("copies/<uuid:pk>/return/", views.copy_return, name="copy_return"),
+    path("copies/<uuid:pk>/reissue/", views.copy_reissue, name="copy_reissue"),
+    path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<uuid:pk>/status/", views.job_status, name="job_status"),
+    path("files/<uuid:pk>/", views.file_download, name="file_download"),
+]
