@@ -412,10 +412,6 @@ class PaperItem:
     question: str = ""
     request: str = ""  # 協議したいこと, as the proposer wrote it
 
-    @property
-    def line(self) -> str:
-        return self.item.body.confidentiality_line
-
 
 @dataclass(frozen=True)
 class AttendeeLine:
