@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.services import staff_transfer
@@ -313,7 +315,6 @@ def _meeting_with(n, *, secretariat, body, coordinator, staff_assigned, voluntee
 @pytest.mark.parametrize("how", ["user", "attendee", "recipients"])
 def test_the_papers_read_the_same_number_of_queries_for_one_item_or_many(
     django_assert_max_num_queries,
-    django_assert_num_queries,
     secretariat,
     support_body,
     consent_body,
@@ -342,9 +343,6 @@ def test_the_papers_read_the_same_number_of_queries_for_one_item_or_many(
         if how == "attendee":
             return meeting_papers(meeting=meeting, attendee=attendee_of(meeting, member=volunteer))
         return packet_recipients(meeting=meeting)
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as baseline:
         read(one)
