@@ -91,6 +91,13 @@ def _contact_labels() -> set[str]:
     }
 
 
+def masking_for_print(*, households: Iterable[Household]) -> Masking:
+    """For paper (meeting papers and packets): what a measure hides is masked whoever
+    prints — the managing coordinators' exception is for the screen only, since paper
+    leaves the system's access rules behind."""
+    return Masking(masked=protected_household_ids(h.pk for h in households))
+
+
 def masking_for(*, user: User, households: Iterable[Household]) -> Masking:
     households = list(households)
     protected = protected_household_ids(h.pk for h in households)
@@ -105,10 +112,18 @@ def masking_for(*, user: User, households: Iterable[Household]) -> Masking:
 
 
 def is_abuse_consultation(consultation: Consultation) -> bool:
+    # ``issues.all()``: a caller that prefetched many consultations' issues (the meeting
+    # papers) reads nothing again.
     abuse = IssueCategory.ReportGroup.ABUSE
     if consultation.main_issue.report_group == abuse:
         return True
-    return consultation.issues.filter(report_group=abuse).exists()
+    return any(issue.report_group == abuse for issue in consultation.issues.all())
+
+
+def consulter_printable(consultation: Consultation) -> bool:
+    """Who reported abuse is never in packets, つなぐシート or exports, whoever prints
+    (児童虐待防止法7条): on paper no reader is the window that took it."""
+    return not is_abuse_consultation(consultation)
 
 
 def sees_consulter(user: User, consultation: Consultation) -> bool:

@@ -136,15 +136,20 @@ def households_visible_to(user: User) -> QuerySet[Household]:
     return Household.objects.filter(visible)
 
 
-def members_in_order(*, household: Household) -> QuerySet[Person]:
+def in_member_order(people: QuerySet[Person]) -> QuerySet[Person]:
     """本人 first, then by relation as the forms list them (配偶者, 子, 父母 …), then by
-    when they were added — the order of a つなぐシート's 世帯構成."""
+    when they were added — the order of a つなぐシート's 世帯構成 (also used to prefetch
+    many households' members at once, for the meeting papers)."""
     rank = Case_(
         *[When(relation=value, then=Value(i)) for i, value in enumerate(Person.Relation.values)],
         default=Value(len(Person.Relation.values)),
         output_field=IntegerField(),
     )
-    return household.members.annotate(relation_rank=rank).order_by("relation_rank", "created_at")
+    return people.annotate(relation_rank=rank).order_by("relation_rank", "created_at")
+
+
+def members_in_order(*, household: Household) -> QuerySet[Person]:
+    return in_member_order(household.members.all())
 
 
 @dataclass
@@ -644,14 +649,18 @@ def support_records_for_user(
     return records.order_by("-occurred_on", "-created_at")
 
 
+def printable_records(records: QuerySet[SupportRecord]) -> QuerySet[SupportRecord]:
+    """閲覧制限 and cancelled records are never printed — paper leaves the system's
+    access rules behind. The one rule for every print: the 経過一覧 and the meeting
+    papers (which apply it to many cases' records at once)."""
+    return records.filter(restricted=False, cancelled_at__isnull=True)
+
+
 def support_records_for_print(*, user: User, case: Case, needs: frozenset[Need]):
-    """The 経過一覧 on paper, oldest first: 閲覧制限 and cancelled records are never
-    printed — paper leaves the system's access rules behind."""
-    return (
+    """The 経過一覧 on paper, oldest first (``printable_records``)."""
+    return printable_records(
         support_records_for_user(user=user, case=case, needs=needs, include_cancelled=False)
-        .filter(restricted=False)
-        .order_by("occurred_on", "created_at")
-    )
+    ).order_by("occurred_on", "created_at")
 
 
 def support_record_get_for_user(*, user: User, case: Case, pk) -> SupportRecord:
@@ -717,11 +726,15 @@ def plan_stakeholder_get(*, plan: SupportPlan, pk) -> PlanStakeholder:
 
 
 def current_plan(*, case: Case) -> SupportPlan | None:
-    """The plan in force (承認) or, before one is approved, the one being drafted."""
-    plans = case.plans.all()
-    return (
-        plans.filter(status=SupportPlan.Status.APPROVED).first()
-        or plans.filter(status__in=[SupportPlan.Status.DRAFT, SupportPlan.Status.DISCUSSED]).first()
+    """The plan in force (承認) or, before one is approved, the one being drafted.
+
+    Chosen from ``case.plans.all()`` so that a caller that prefetched the plans of many
+    cases (the meeting papers) reads nothing again; a case has a few versions at most."""
+    plans = sorted(case.plans.all(), key=lambda plan: plan.number, reverse=True)
+    in_progress = (SupportPlan.Status.DRAFT, SupportPlan.Status.DISCUSSED)
+    return next(
+        (plan for plan in plans if plan.status == SupportPlan.Status.APPROVED),
+        next((plan for plan in plans if plan.status in in_progress), None),
     )
 
 

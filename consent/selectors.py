@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -81,18 +81,18 @@ def meeting_consent_problems(
     重層的支援会議での協議 and whose agency scope covers every attending agency."""
     agencies = {agency.pk: agency for agency in attending_agencies}
     problems: list[str] = []
-    subjects = list(case.subjects.order_by("created_at"))
+    subjects = sorted(case.subjects.all(), key=lambda person: person.created_at)
     if not subjects:
         return [f"ケース {case.number} には対象者が登録されていません。"]
+    # Nothing is read again when the caller prefetched ``subjects__consents__agencies``
+    # (the papers do, for every item at once); otherwise one query for all subjects.
+    prefetch_related_objects(subjects, "consents__agencies")
     date_text = format_wareki(meeting_date)
     for person in subjects:
-        candidates = [
-            c
-            for c in person.consents.prefetch_related("agencies")
-            if c.purpose_meeting and c.is_valid_on(meeting_date)
-        ]
+        consents = list(person.consents.all())
+        candidates = [c for c in consents if c.purpose_meeting and c.is_valid_on(meeting_date)]
         if not candidates:
-            states = {c.state_on(meeting_date) for c in person.consents.all() if c.purpose_meeting}
+            states = {c.state_on(meeting_date) for c in consents if c.purpose_meeting}
             if Consent.State.WITHDRAWN in states:
                 why = "同意が撤回されています"
             elif Consent.State.EXPIRED in states:
@@ -147,8 +147,9 @@ def sharing_consent_covering(*, person: Person, agency: Agency, on: dt.date) -> 
 def covered_agency_names(*, person: Person, on: dt.date) -> list[str]:
     """The agencies a consent of the person (情報共有, valid on ``on``) covers."""
     names: set[str] = set()
-    for consent in person.consents.filter(purpose_sharing=True).prefetch_related("agencies"):
-        if consent.is_valid_on(on):
+    prefetch_related_objects([person], "consents__agencies")  # none again if prefetched
+    for consent in person.consents.all():
+        if consent.purpose_sharing and consent.is_valid_on(on):
             names |= {agency.name for agency in consent.agencies.all()}
     return sorted(names)
 

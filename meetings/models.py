@@ -124,12 +124,26 @@ class MeetingBody(models.Model):
             "情報を、本人が同意した範囲の機関の外に漏らさないことを誓約します。"
         )
 
+    # The line carried to the top of every page of a body's papers and packets. It
+    # follows from the kind (the statute that imposes the duty), never from the name.
+    GUIDELINE_LINE = (
+        "本人が同意した範囲の機関の間でだけ共有できます（実施要綱）。複製・持ち出し禁止"
+    )
+
+    @property
+    def confidentiality_line(self) -> str:
+        """「社会福祉法第106条の6第5項により守秘義務が課されています。複製・持ち出し禁止」"""
+        if self.confidentiality_duty:
+            return f"{self.legal_provision}により守秘義務が課されています。複製・持ち出し禁止"
+        return self.GUIDELINE_LINE
+
     @property
     def confidentiality_wording(self) -> str:
-        """Printed on every page of this body's papers."""
+        """The fuller notice at the head of this body's papers (the line above is what
+        every page carries)."""
         if self.confidentiality_duty:
             return (
-                f"【取扱注意・非公開】この資料は{self.name}（{self.get_kind_display()}）の資料です。"
+                f"【取扱注意・非公開】この資料は{self.name}（{self.kind_basis}）の資料です。"
                 f"会議の構成員及び構成員であった者は、{self.legal_provision}により、"
                 "正当な理由なく、会議の事務に関して知り得た秘密を漏らしてはなりません"
                 "（違反には罰則があります）。会議の後は事務局に返却してください。"

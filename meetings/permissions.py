@@ -143,6 +143,26 @@ def may_see_support_item(*, user: User, meeting: Meeting, body: MeetingBody) -> 
     return user_pledge_valid(user=user, body=body, on=meeting.date) is not None
 
 
+def attendee_is_current(attendee: Attendee) -> bool:
+    """An attendee with a login receives papers only while that login is active and
+    still belongs to the agency they attend for — 人事異動 ends it, as ``meetings_q``
+    does for the pages. Someone without a login is named by the secretariat."""
+    if attendee.user_id is None:
+        return True
+    user = attendee.user
+    return user.is_active and user.agency_id == attendee.agency_id
+
+
+def attendee_may_receive_support_item(*, attendee: Attendee, body: MeetingBody) -> bool:
+    """Gate 2 for a paper copy: the attendee (login or not) holds a pledge for the body
+    valid on the meeting date — through the member they attend as, or their login's
+    membership (``attendee_pledges``); the same ``valid_pledges`` rule as for a user."""
+    if not attendee_is_current(attendee):
+        return False
+    pledges = attendee_pledges(attendee=attendee, body=body)
+    return valid_pledges(pledges, attendee.meeting.date).exists()
+
+
 # ---------------------------------------------------------------------------
 # Gate 1: consent for 重層的支援会議 items
 

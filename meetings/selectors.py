@@ -3,16 +3,35 @@ an object the user may not see answers 404, the same as one that does not exist.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import User
-from cases.models import CaseAccess
+from cases.masking import (
+    CONSULTER_MASK_TEXT,
+    MASK_TEXT,
+    Masking,
+    consulter_printable,
+    masking_for_print,
+)
+from cases.models import (
+    CaseAccess,
+    Consultation,
+    Person,
+    PlanTask,
+    SupportPlan,
+    SupportRecord,
+)
 from cases.permissions import access_rows_for
+from cases.selectors import current_plan, in_member_order, printable_records
+from consent.models import Consent
+from consent.selectors import covered_agency_names, person_consent_state
 
 from .models import (
     AgendaItem,
@@ -27,6 +46,8 @@ from .models import (
 )
 from .permissions import (
     MeetingNeed,
+    attendee_is_current,
+    attendee_may_receive_support_item,
     attendee_pledges,
     attending_agencies,
     can_manage_meetings,
@@ -36,6 +57,7 @@ from .permissions import (
     item_visible_to,
     may_decide_proposal,
     may_report_decision,
+    may_see_support_item,
     meetings_q,
     pledge_problem,
     user_pledge_valid,
@@ -316,7 +338,69 @@ def item_problems(*, item: AgendaItem) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
-# 会議資料 (printable papers)
+# 会議資料: the printable page and the PDF packet read the same selector, so gates 1
+# and 2 and what paper may carry are decided once.
+
+# What the meeting is asked to decide, by purpose; the proposer's own words follow.
+QUESTIONS = {
+    AgendaItem.Purpose.SHARING: "世帯の状況を共有し、見守りと今後の関わり方を確認してください。",
+    AgendaItem.Purpose.PLAN: "支援プラン（目標と役割分担）が適切か協議してください。",
+    AgendaItem.Purpose.EVALUATION: "支援の経過と成果を評価し、プランを見直すか判断してください。",
+    AgendaItem.Purpose.CLOSURE: "終結または中断としてよいか判断してください。",
+    AgendaItem.Purpose.ROLES: "どの機関が何を担うか、役割分担を決めてください。",
+    AgendaItem.Purpose.RESOURCES: (
+        "不足している社会資源を確かめ、地域課題として取り上げるか判断してください。"
+    ),
+}
+
+# How many 支援経過 a paper copy carries: the latest, enough to see where things stand.
+RECENT_RECORDS = 5
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    name: str
+    kana: str
+    relation: str
+    age: str
+    subject: bool
+    issues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsultationLine:
+    received_at: dt.datetime
+    agency: str
+    channel: str
+    consulter: str
+    main_issue: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ConsentLine:
+    name: str
+    states: tuple[tuple[str, str], ...]  # (目的, 状態) on the meeting date
+    sharing_agencies: tuple[str, ...]  # whom a valid 情報共有 consent covers
+
+
+@dataclass
+class CaseContent:
+    """What a paper copy says about an item's household. Built for paper whoever
+    reads it: DV-masked contacts stay masked, no 通報者・相談者 of a 虐待 consultation, no
+    閲覧制限 or cancelled record (DESIGN.md)."""
+
+    address: str
+    phone: str
+    members: list[MemberLine]
+    issues: list[str]
+    consultations: list[ConsultationLine]
+    situation: str = ""
+    risks: str = ""
+    consents: list[ConsentLine] = field(default_factory=list)
+    plan: SupportPlan | None = None
+    tasks: list[PlanTask] = field(default_factory=list)
+    records: list[SupportRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -324,6 +408,27 @@ class PaperItem:
     number: int
     item: AgendaItem
     wording: str
+    content: CaseContent | None = None
+    question: str = ""
+    request: str = ""  # 協議したいこと, as the proposer wrote it
+
+
+@dataclass(frozen=True)
+class AttendeeLine:
+    """An attendee on the cover, with the 支援会議 bodies whose material they may
+    receive (a valid pledge on the meeting date) and those they may not."""
+
+    attendee: Attendee
+    current: bool
+    pledged: tuple[MeetingBody, ...] = ()
+    unpledged: tuple[MeetingBody, ...] = ()
+
+    @property
+    def receives_support_material(self) -> bool | None:
+        """None when the meeting has no 支援会議 body."""
+        if not (self.pledged or self.unpledged):
+            return None
+        return self.current and not self.unpledged
 
 
 @dataclass
@@ -333,43 +438,314 @@ class Papers:
     excluded_consent: int
     excluded_pledge: int
     wordings: list[str]
+    lines: list[str] = field(default_factory=list)
+    attendees: list[AttendeeLine] = field(default_factory=list)
+    excluded_recipient: int = 0  # an attendee whose login moved or ended
 
     @property
     def excluded(self) -> int:
-        return self.excluded_consent + self.excluded_pledge
+        return self.excluded_consent + self.excluded_pledge + self.excluded_recipient
+
+    @property
+    def marks_support(self) -> bool:
+        """Whether the cover marks who may receive 支援会議 material."""
+        return any(line.receives_support_material is not None for line in self.attendees)
+
+    @property
+    def item_ids(self) -> tuple:
+        return tuple(entry.item.pk for entry in self.items)
+
+    @property
+    def line(self) -> str:
+        """Every page's line: that of each body whose items these papers hold."""
+        return "　／　".join(self.lines)
 
 
-def meeting_papers(*, user: User, meeting: Meeting) -> Papers:
-    """The papers as this user may receive them: gate-1 failures and 支援会議 items they
-    hold no valid pledge for are left out, and only counted."""
+@dataclass
+class _Candidate:
+    item: AgendaItem
+    refused_by_consent: bool
+    content: CaseContent | None
+
+
+def _papers_items(meeting: Meeting) -> QuerySet[AgendaItem]:
+    """Every item with all a paper copy shows, in a fixed number of queries whatever
+    the number of items (the packet of a 20-case meeting goes to 15 people)."""
+    members = in_member_order(Person.objects.all())
+    consultations = (
+        Consultation.objects.select_related("main_issue", "receiving_agency")
+        .prefetch_related("issues")
+        .order_by("received_at")
+    )
+    recent = printable_records(SupportRecord.objects.select_related("agency")).order_by(
+        "-occurred_on", "-created_at"
+    )[:RECENT_RECORDS]
+    plans = SupportPlan.objects.prefetch_related(
+        Prefetch("tasks", queryset=PlanTask.objects.select_related("agency"))
+    )
+    return meeting.items.select_related(
+        "body", "case__household", "household", "meeting", "proposal", "case__assessment"
+    ).prefetch_related(
+        "decisions__assignee_agency",
+        Prefetch("case__subjects", queryset=Person.objects.order_by("created_at")),
+        "case__subjects__consents__agencies",
+        Prefetch("case__household__members", queryset=members),
+        Prefetch("household__members", queryset=members),
+        Prefetch("case__consultations", queryset=consultations),
+        Prefetch("household__consultations", queryset=consultations),
+        "case__assessment__members__issues",
+        Prefetch("case__plans", queryset=plans),
+        Prefetch("case__records", queryset=recent, to_attr="recent_printable_records"),
+    )
+
+
+def _related_or_none(obj, name: str):
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _consulter_text(consultation: Consultation) -> str:
+    if not consulter_printable(consultation):
+        return CONSULTER_MASK_TEXT
+    parts = [consultation.get_consulter_display(), consultation.consulter_name]
+    text = "　".join(part for part in parts if part)
+    if consultation.consulter_relation:
+        text += f"（{consultation.consulter_relation}）"
+    return text
+
+
+def _issue_order(issue) -> tuple:
+    return (issue.sort_order, issue.name)
+
+
+def _case_content(item: AgendaItem, masking: Masking) -> CaseContent:
+    meeting_date = item.meeting.date
+    case = item.case
+    household = case.household if case is not None else item.household
+    consultations = list((case or household).consultations.all())
+    assessment = _related_or_none(case, "assessment") if case is not None else None
+    member_issues = (
+        {row.person_id: tuple(i.name for i in row.issues.all()) for row in assessment.members.all()}
+        if assessment is not None
+        else {}
+    )
+    subjects = list(case.subjects.all()) if case is not None else []
+    subject_ids = {person.pk for person in subjects}
+    members = [
+        MemberLine(
+            name=person.full_name,
+            kana=person.full_name_kana,
+            relation=person.get_relation_display(),
+            age=person.age_text(meeting_date) or "不明",
+            subject=person.pk in subject_ids,
+            issues=member_issues.get(person.pk, ()),
+        )
+        for person in household.members.all()
+    ]
+    # The main issues first, then the rest as the master list orders them.
+    mains = {c.main_issue for c in consultations}
+    others = {issue for c in consultations for issue in c.issues.all()} - mains
+    issues = [f"{i.name}（主）" for i in sorted(mains, key=_issue_order)]
+    issues += [i.name for i in sorted(others, key=_issue_order)]
+    if masking.household_masked(household.pk):
+        address = MASK_TEXT
+    else:
+        postal = f"〒{household.postal_code} " if household.postal_code else ""
+        address = f"{postal}{household.address}".strip()
+    content = CaseContent(
+        address=address or "—",
+        phone=masking.value(household, "phone") or "—",
+        members=members,
+        issues=issues,
+        consultations=[
+            ConsultationLine(
+                received_at=c.received_at,
+                agency=str(c.receiving_agency),
+                channel=c.get_channel_display(),
+                consulter=_consulter_text(c),
+                main_issue=str(c.main_issue),
+                summary=c.summary,
+            )
+            for c in consultations
+        ],
+    )
+    if case is None:
+        return content
+    if assessment is not None:
+        content.situation = assessment.household_situation
+        content.risks = assessment.risks
+    labels = dict(Consent.Purpose.choices)
+    states = dict(Consent.State.choices)
+    content.consents = [
+        ConsentLine(
+            name=person.full_name,
+            states=tuple(
+                (labels[purpose], states[state])
+                for purpose, state in person_consent_state(person=person, on=meeting_date).items()
+            ),
+            sharing_agencies=tuple(covered_agency_names(person=person, on=meeting_date)),
+        )
+        for person in subjects
+    ]
+    content.plan = current_plan(case=case)
+    if content.plan is not None:
+        content.tasks = list(content.plan.tasks.all())
+    # The latest few, told oldest first like the 経過一覧.
+    content.records = list(reversed(case.recent_printable_records))
+    return content
+
+
+def _candidates(meeting: Meeting) -> list[_Candidate]:
+    """Every item with gate 1 checked now on the meeting date for the attending
+    agencies (the stored flag may be older than a withdrawal), and its content."""
     agencies = attending_agencies(meeting)
-    items = meeting.items.select_related(
-        "body", "case", "case__household", "household", "meeting"
-    ).prefetch_related("decisions__assignee_agency", "case__subjects")
-    shown: list[PaperItem] = []
-    excluded_consent = excluded_pledge = 0
-    wordings: list[str] = []
+    items = list(_papers_items(meeting))
+    masking = masking_for_print(
+        households=[item.case.household if item.case_id else item.household for item in items]
+    )
+    candidates = []
     for item in items:
-        if item.body.consent_required:
-            if item.gate_blocked or item_consent_problems(item, agencies):
-                excluded_consent += 1
-                continue
-        elif not item_visible_to(user=user, item=item):
+        refused = item.body.consent_required and (
+            item.gate_blocked or bool(item_consent_problems(item, agencies))
+        )
+        content = None if refused else _case_content(item, masking)
+        candidates.append(_Candidate(item=item, refused_by_consent=refused, content=content))
+    return candidates
+
+
+def _attendee_lines(meeting: Meeting, attendees: list[Attendee]) -> list[AttendeeLine]:
+    duty_bodies = [body for body in meeting.bodies.all() if body.confidentiality_duty]
+    lines = []
+    for attendee in attendees:
+        current = attendee_is_current(attendee)
+        pledged = tuple(
+            body
+            for body in duty_bodies
+            if current and attendee_may_receive_support_item(attendee=attendee, body=body)
+        )
+        unpledged = tuple(body for body in duty_bodies if body not in pledged)
+        lines.append(
+            AttendeeLine(attendee=attendee, current=current, pledged=pledged, unpledged=unpledged)
+        )
+    return lines
+
+
+def _assemble(
+    meeting: Meeting,
+    candidates: list[_Candidate],
+    attendees: list[AttendeeLine],
+    *,
+    receives: Callable[[AgendaItem], bool],
+    current: bool = True,
+) -> Papers:
+    shown: list[PaperItem] = []
+    excluded_consent = excluded_pledge = excluded_recipient = 0
+    wordings: list[str] = []
+    lines: list[str] = []
+    for candidate in candidates:
+        item = candidate.item
+        if candidate.refused_by_consent:
+            excluded_consent += 1
+            continue
+        if not current:
+            excluded_recipient += 1
+            continue
+        if not receives(item):
             excluded_pledge += 1
             continue
-        wording = item.body.confidentiality_wording if item.body.confidentiality_duty else ""
+        body = item.body
+        wording = body.confidentiality_wording if body.confidentiality_duty else ""
         if wording and wording not in wordings:
             wordings.append(wording)
-        shown.append(PaperItem(number=len(shown) + 1, item=item, wording=wording))
+        if body.confidentiality_line not in lines:
+            lines.append(body.confidentiality_line)
+        proposal = _related_or_none(item, "proposal")
+        shown.append(
+            PaperItem(
+                number=len(shown) + 1,
+                item=item,
+                wording=wording,
+                content=candidate.content,
+                question=QUESTIONS.get(item.purpose, ""),
+                request=proposal.reason if proposal is not None else "",
+            )
+        )
+    bodies = list(meeting.bodies.all())
     if not wordings:
-        wordings = [body.confidentiality_wording for body in meeting.bodies.all()][:1]
+        wordings = [body.confidentiality_wording for body in bodies][:1]
+    if not lines:
+        lines = list(dict.fromkeys(body.confidentiality_line for body in bodies))
     return Papers(
         meeting=meeting,
         items=shown,
         excluded_consent=excluded_consent,
         excluded_pledge=excluded_pledge,
+        excluded_recipient=excluded_recipient,
         wordings=wordings,
+        lines=lines,
+        attendees=attendees,
     )
+
+
+def _attendees(meeting: Meeting) -> list[Attendee]:
+    return list(meeting.attendees.select_related("agency", "member", "user"))
+
+
+def meeting_papers(
+    *, meeting: Meeting, user: User | None = None, attendee: Attendee | None = None
+) -> Papers:
+    """The papers as one recipient may receive them — a user reading the page, or an
+    attendee (login or not) receiving a paper copy. Gate 1 failures and 支援会議 items
+    the recipient holds no valid pledge for are left out, and only counted.
+
+    Gate 2 for a user is ``may_see_support_item``; for an attendee it is
+    ``attendee_may_receive_support_item``: both the one ``valid_pledges`` rule."""
+    if (user is None) == (attendee is None):
+        raise TypeError("meeting_papers: a user or an attendee, exactly one")
+    candidates = _candidates(meeting)
+    lines = _attendee_lines(meeting, _attendees(meeting))
+    if attendee is not None:
+        line = next((line for line in lines if line.attendee.pk == attendee.pk), None)
+        if line is None:
+            raise ValueError("meeting_papers: the attendee is not one of this meeting")
+        return _papers_for_attendee(meeting, candidates, lines, line)
+    allowed: dict = {}
+
+    def receives(item: AgendaItem) -> bool:
+        if not item.body.confidentiality_duty:
+            return True
+        if item.body_id not in allowed:
+            allowed[item.body_id] = may_see_support_item(user=user, meeting=meeting, body=item.body)
+        return allowed[item.body_id]
+
+    return _assemble(meeting, candidates, lines, receives=receives)
+
+
+def _papers_for_attendee(
+    meeting: Meeting, candidates: list[_Candidate], lines: list[AttendeeLine], line: AttendeeLine
+) -> Papers:
+    pledged = {body.pk for body in line.pledged}
+
+    def receives(item: AgendaItem) -> bool:
+        return not item.body.confidentiality_duty or item.body_id in pledged
+
+    return _assemble(meeting, candidates, lines, receives=receives, current=line.current)
+
+
+def packet_recipients(*, meeting: Meeting) -> list[tuple[Attendee, Papers]]:
+    """The attendees who may receive at least one item, each with their papers — a
+    支援会議's only to attendees with a valid pledge; at a joint meeting each copy holds
+    only the items its recipient may receive. The items are read once for all."""
+    candidates = _candidates(meeting)
+    lines = _attendee_lines(meeting, _attendees(meeting))
+    recipients = []
+    for line in lines:
+        papers = _papers_for_attendee(meeting, candidates, lines, line)
+        if papers.items:
+            recipients.append((line.attendee, papers))
+    return recipients
 
 
 def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:

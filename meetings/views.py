@@ -398,7 +398,8 @@ def meeting_close(request: HttpRequest, pk) -> HttpResponse:
 
 @require_safe
 def meeting_papers(request: HttpRequest, pk) -> HttpResponse:
-    """会議資料 to print: gates 1 and 2 applied for this reader, exclusions counted."""
+    """会議資料 to print: gates 1 and 2 applied for this reader, exclusions counted; the
+    same selector and item partial as the PDF packet."""
     meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
     papers = selectors.meeting_papers(user=request.user, meeting=meeting)
     access_event_record(
@@ -409,15 +410,7 @@ def meeting_papers(request: HttpRequest, pk) -> HttpResponse:
         items=[str(p.item.pk) for p in papers.items],
         excluded=papers.excluded,
     )
-    return render(
-        request,
-        "meetings/meeting_papers.html",
-        {
-            "meeting": meeting,
-            "papers": papers,
-            "attendees": meeting.attendees.select_related("agency"),
-        },
-    )
+    return render(request, "meetings/meeting_papers.html", {"meeting": meeting, "papers": papers})
 
 
 # -- bodies, members, pledges ------------------------------------------------------
