@@ -106,9 +106,7 @@ def trend_svg(
             f'<path d="M {x:.1f} {y - 6:.1f} L {x + 6:.1f} {y:.1f} L {x:.1f} {y + 6:.1f}'
             f' L {x - 6:.1f} {y:.1f} Z" fill="{TARGET_COLOUR}"/>'
         )
-        parts.append(
-            _text(x + 9, y - 6, f"目標 {value:,}", anchor="start", size=10, fill=TARGET_COLOUR)
-        )
+        parts.append(_text(x, y - 10, f"目標 {value:,}", size=10, fill=TARGET_COLOUR))
     # Legend.
     legend_x = WIDTH - RIGHT - 150
     parts.append(f'<rect x="{legend_x}" y="8" width="14" height="12" fill="{ACTUAL_COLOUR}"/>')

@@ -42,11 +42,11 @@ def headline(figures: AnnualFigures) -> list[Indicator]:
     p, r, o, s = figures.participation, figures.community, figures.outreach, figures.stakeholders
     return [
         Indicator("相談受付件数", c.total, "件", c.how),
-        Indicator("新規ケース（多機関協働）", k.new_cases, "件", k.how),
-        Indicator("支援プランの作成", k.plans_created, "件", k.how),
-        Indicator("支援プランの承認", k.plans_approved, "件", k.how),
-        Indicator("重層的支援会議で協議したプラン", k.plans_discussed, "件", k.how),
-        Indicator("つなぐシートの送付", k.referrals_sent, "件", k.how),
+        Indicator("新規ケース（多機関協働）", k.new_cases, "件", k.new_cases_how),
+        Indicator("支援プランの作成", k.plans_created, "件", k.plans_created_how),
+        Indicator("支援プランの承認", k.plans_approved, "件", k.plans_approved_how),
+        Indicator("重層的支援会議で協議したプラン", k.plans_discussed, "件", k.plans_discussed_how),
+        Indicator("つなぐシートの送付", k.referrals_sent, "件", k.referrals_how),
         Indicator("終結", k.closures.total, "件", k.closures_how),
         Indicator("支援のために連携した関係者の数（成果指標）", s.count, "者", s.how),
         Indicator(
@@ -83,6 +83,17 @@ def _breakdown(sheet: str, breakdown: Breakdown, heading: str) -> Table:
     return Table(sheet, breakdown.title, (heading, unit), tuple(rows), breakdown.how)
 
 
+def _headline_rows(indicators: list[Indicator]) -> list[tuple[object, ...]]:
+    """The summary table's rows; a way of counting repeated from the row above (the
+    four 地域づくり figures share one) is written 「同上」."""
+    rows, previous = [], None
+    for i in indicators:
+        how = "同上" if i.how == previous else i.how
+        previous = i.how
+        rows.append((i.label, MISSING if i.value is None else i.value, i.unit, how))
+    return rows
+
+
 def _ratio(actual: int | None, target: int | None) -> str:
     if actual is None or not target:
         return MISSING
@@ -101,10 +112,7 @@ def annual_tables(figures: AnnualFigures) -> list[Table]:
             "概要",
             "主な指標",
             ("指標", "値", "単位", "数え方"),
-            tuple(
-                (i.label, MISSING if i.value is None else i.value, i.unit, i.how)
-                for i in headline(figures)
-            ),
+            tuple(_headline_rows(headline(figures))),
         ),
         Table(
             "相談受付",
@@ -163,7 +171,7 @@ def annual_tables(figures: AnnualFigures) -> list[Table]:
                 )
                 for p in figures.trend
             ),
-            f"{figures.trend_how}\n関係者の数え方：{figures.stakeholders.how}",
+            f"{figures.trend_how}関係者の数え方：{figures.stakeholders.how}",
         ),
     ]
     return tables
