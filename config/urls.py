@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
     path("referrals/", include("referrals.urls")),
+    path("reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -196,6 +196,8 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "resources:resource_new":       ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     "resources:resource_edit":      ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
     "resources:resource_figures":   ("GET",  (LOGIN, 200, 403, 403, 403, 403, 403)),
+    # 成果指標の目標値 (no personal data): the managers set them.
+    "reports:targets":              ("GET",  (LOGIN, 403, 403, 403, 403, 200, 403)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the

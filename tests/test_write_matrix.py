@@ -209,6 +209,8 @@ ROWS = [
     row("resources:resource_new",     L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
     row("resources:resource_edit",    L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
     row("resources:resource_figures", L, 403, 403, 403, 403, OK, OK, 403, 403, 403, 403, 403, 403),
+    # 成果指標の目標値: the managers only (no case data; the refusal is logged all the same).
+    row("reports:targets",            L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403),
     # Accounts: each user's own session and credentials, no case data.
     row("login", 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
         changes=False, logs_denial=False),
@@ -768,6 +770,11 @@ def _build_world() -> dict[str, Any]:
             "participants": "12",
             "citizens_running": "2",
             "agencies_count": "1",
+        },
+        "reports:targets": {
+            "fiscal_year": str(fiscal_year(timezone.now())),
+            "target": "90",
+            "note": "実施計画の目標",
         },
         "login": {"username": "w_none", "password": TEST_PASSWORD},
         "accounts:password_change": {
