@@ -16,12 +16,13 @@ from ..pdf import render_pdf
 from ..tabular import csv_bytes, xlsx_append
 from .chart import trend_svg
 from .figures import AnnualFigures
-from .suppression import SUPPRESSED
+from .suppression import SECONDARY, SUPPRESSED
 from .tables import MISSING, SHEETS, Table, annual_tables, headline
 
 PRIVACY_NOTE = (
     "この帳票には個人を特定できる情報（氏名・ケース番号・記録の内容）は含みません。"
-    f"圏域・受付機関別の1件・2件は「{SUPPRESSED}」と表示します。"
+    f"圏域・受付機関別の1件・2件は「{SUPPRESSED}」、それを計算で戻せないよう伏せた3件以上の欄は"
+    f"「{SECONDARY}」と表示します。"
 )
 
 

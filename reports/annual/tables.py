@@ -103,8 +103,12 @@ def _ratio(actual: int | None, target: int | None) -> str:
 def annual_tables(figures: AnnualFigures) -> list[Table]:
     c, k, m = figures.consultations, figures.cases, figures.meetings
     area_rows: list[tuple[object, ...]] = []
+    if c.by_area.collapsed:
+        area_rows.append(("（件数が少ないため、圏域・受付機関の内訳は示しません）", "", ""))
     for group in c.by_area.groups:
         area_rows.append((group.area.label, "（圏域の計）", group.area.shown))
+        if group.collapsed:
+            area_rows.append((group.area.label, "（内訳は示しません）", ""))
         area_rows.extend((group.area.label, w.label, w.shown) for w in group.windows)
     area_rows.append(("合計", "", c.by_area.total.shown))
     tables = [

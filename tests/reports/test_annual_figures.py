@@ -107,8 +107,8 @@ def test_the_area_breakdown_hides_small_cells_and_what_would_give_them_away(worl
             [("北地域包括支援センター", "秘匿"), ("北障がい者相談支援センター", "3未満")],
         ),
         ("南圏域", 4, [(INJECTED_AGENCY, 4)]),
-        # A department with no 圏域: 2.
-        ("圏域の指定なし（市全域）", "3未満", [("子育て支援課", "3未満")]),
+        # A department with no 圏域: 2. A 圏域 below 3 lists no windows.
+        ("圏域の指定なし（市全域）", "3未満", []),
     ]
     # Two 圏域 hidden under a shown total: 12 − 4 = 8 = 北 + 指定なし, and 北 ≥ 3 could be
     # 6 or 7 — nothing is recovered.
