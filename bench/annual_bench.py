@@ -138,6 +138,7 @@ def add_annual_rows(seed: int) -> dict[str, int]:
                     "evaluation": "支援の経過と成果",
                     "closed_at": updated_at,
                     "closed_by_id": rng.choice(coordinators),
+                    "handover_agency_id": None,
                     "_at": updated_at,
                     "_user": rng.choice(coordinators),
                 }

@@ -32,11 +32,12 @@ BOM, CRLF, text that a spreadsheet would run as a formula neutralised.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from agencies.models import User
 from agencies.roles import Role
@@ -66,12 +67,15 @@ def can_request_national_report(user: User) -> bool:
 def national_report_cases(*, fiscal_year: int) -> QuerySet[Case]:
     """The cases of the report (see the module's docstring), by case number."""
     start, end = fiscal_year_bounds(fiscal_year)
-    closed_through = CaseClosure.objects.filter(case=OuterRef("pk"), closed_at__lt=start).filter(
+    # Two uncorrelated subqueries (hashed once by PostgreSQL), not an EXISTS per case:
+    # every read of the report repeats this choice.
+    closed_through = CaseClosure.objects.filter(closed_at__lt=start).filter(
         Q(reopened_at__isnull=True) | Q(reopened_at__gte=end)
     )
-    consulted = Consultation.objects.filter(case=OuterRef("pk"), fiscal_year=fiscal_year)
+    consulted = Consultation.objects.filter(fiscal_year=fiscal_year, case__isnull=False)
     return Case.objects.filter(
-        (Q(opened_at__lt=end) & ~Exists(closed_through)) | Exists(consulted)
+        (Q(opened_at__lt=end) & ~Q(pk__in=closed_through.values("case_id")))
+        | Q(pk__in=consulted.values("case_id"))
     ).order_by("fiscal_year", "sequence")
 
 
@@ -198,11 +202,16 @@ def _label(model_label: str, name: str) -> tuple[str, str]:
     return str(model._meta.verbose_name), str(model._meta.get_field(name).verbose_name)
 
 
+@functools.cache
+def _choices(model_label: str, name: str) -> dict[object, str]:
+    field = apps.get_model(model_label)._meta.get_field(name)
+    return {value: str(label) for value, label in field.flatchoices}
+
+
 def _display(model_label: str, name: str, value: object) -> str:
     if value in (None, ""):
         return ""
-    choices = dict(apps.get_model(model_label)._meta.get_field(name).flatchoices)
-    return str(choices.get(value, value))
+    return _choices(model_label, name).get(value, str(value))
 
 
 def _names(ids, categories) -> str:
@@ -213,11 +222,13 @@ def _names(ids, categories) -> str:
     return "、".join(categories[i].name for i in seen)
 
 
+_GROUPS = tuple((value, str(label)) for value, label in IssueCategory.ReportGroup.choices)
+_GROUP_LABELS = dict(_GROUPS)
+
+
 def _groups(ids, categories) -> str:
     present = {categories[i].report_group for i in ids if i in categories}
-    return "、".join(
-        label for value, label in IssueCategory.ReportGroup.choices if value in present
-    )
+    return "、".join(label for value, label in _GROUPS if value in present)
 
 
 def _first(key: str, model: str = "cases.Consultation"):
@@ -272,7 +283,7 @@ def _columns_for(model_label: str, name: str) -> list[_Column]:
             def main_group(data, categories):
                 first = data.first_consultation
                 category = categories.get(first["main_issue_id"]) if first else None
-                return category.get_report_group_display() if category else ""
+                return _GROUP_LABELS.get(category.report_group, "") if category else ""
 
             return [
                 _Column(f"{head}（最初の相談）", main),
