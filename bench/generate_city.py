@@ -953,7 +953,6 @@ class City:
             "agency_id": None,
             "user_id": None,
             "reason": "事例の開始",
-            "consent_id": None,
             "source_type": "",
             "source_id": "",
             "approved_by_id": None,
@@ -992,7 +991,6 @@ class City:
                         plan,
                         agency_id=a,
                         basis="consent",
-                        consent_id=consent["id"],
                         reason=(
                             f"{consent['_person_name']}さんの同意"
                             f"（{self.wareki(consent['obtained_on'])}）"

@@ -798,6 +798,10 @@ def stakeholder_count(*, fiscal_year: int) -> StakeholderCount:
     start, end = fiscal_year_bounds(fiscal_year)
     rows = (
         PlanStakeholder.objects.filter(plan__approved_at__gte=start, plan__approved_at__lt=end)
+        # Ordered by the key itself: the model's ordering (plan → case → number) would
+        # join the case and widen the DISTINCT to every stakeholder row. A key named
+        # under two kinds counts under the first of them, the same on every run.
+        .order_by("dedup_key", "kind")
         .values_list("dedup_key", "kind")
         .distinct()
     )

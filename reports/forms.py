@@ -1,4 +1,5 @@
-"""Forms of the reports app: what a report is asked for with."""
+"""Forms of the reports app. Japanese messages for every bad input: the page answers
+with the error beside its field, never with a server error."""
 
 from __future__ import annotations
 
@@ -7,6 +8,57 @@ from django.utils import timezone
 
 from agencies.submissions import SubmitOnceField
 from core.japanese import fiscal_year, fiscal_year_label
+
+from .models import OUTCOME_TARGET_FIRST_YEAR, OUTCOME_TARGET_MAX
+
+# A target may be set up to ten 年度 ahead (実施計画 run five years; 長久手市 set R8 in R5).
+TARGET_YEARS_AHEAD = 10
+
+
+def target_year_choices() -> list[tuple[int, str]]:
+    """The 年度 a target may be set for: from 令和元年度 to ten years ahead, newest first."""
+    current = fiscal_year(timezone.now())
+    last = current + TARGET_YEARS_AHEAD
+    return [
+        (year, f"{fiscal_year_label(year)}（{year}年度）")
+        for year in range(last, OUTCOME_TARGET_FIRST_YEAR - 1, -1)
+    ]
+
+
+class OutcomeTargetForm(forms.Form):
+    fiscal_year = forms.TypedChoiceField(
+        label="年度",
+        coerce=int,
+        choices=target_year_choices,
+        error_messages={
+            "required": "年度を選んでください。",
+            "invalid_choice": "年度を一覧から選んでください。",
+        },
+    )
+    target = forms.IntegerField(
+        label="目標値（支援のために連携した関係者の数）",
+        min_value=0,
+        max_value=OUTCOME_TARGET_MAX,
+        help_text="人・課・機関・企業等の数です（単位：者）。0〜100,000の整数で入力します。",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": "目標値を入力してください。",
+            "invalid": "目標値は整数（半角数字）で入力してください。",
+            "min_value": "目標値は0以上にしてください。",
+            "max_value": "目標値は100,000以下にしてください。",
+        },
+    )
+    note = forms.CharField(
+        label="備考（目標の根拠など）",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        error_messages={
+            "max_length": "備考は500文字以内で入力してください。",
+            "null_characters_not_allowed": "備考に使えない文字が含まれています。",
+        },
+    )
+
 
 FIRST_FISCAL_YEAR = 2015
 

@@ -29,7 +29,14 @@ def may_request_packet(*, user: User, meeting: Meeting) -> bool:
 
 
 def may_request_annual(*, user: User) -> bool:
+    """The evaluation is the managers' (DESIGN.md: 管理職・評価担当)."""
     return _active(user) and user.has_role(Role.MANAGER)
+
+
+def may_set_outcome_targets(*, user: User) -> bool:
+    """The managers set the 成果指標's targets. A coordinator counts the stakeholders by
+    writing plans; they do not move the goal."""
+    return may_request_annual(user=user)
 
 
 def may_request_national(*, user: User) -> bool:
@@ -38,7 +45,12 @@ def may_request_national(*, user: User) -> bool:
 
 
 def may_download(*, user: User, file: ReportFile) -> bool:
-    return _active(user) and file.available and user.has_perm(DOWNLOAD, file)
+    """The object permission, on a file still stored; a packet copy only while it is the
+    valid copy of a current attendee (the same rule as ``files_downloadable_by``)."""
+    current_copy = file.copy_number is None or (
+        file.copy_status == ReportFile.CopyStatus.ISSUED and file.attendee_id is not None
+    )
+    return _active(user) and file.available and current_copy and user.has_perm(DOWNLOAD, file)
 
 
 def passes_gate_two_for_all(*, user: User, items: list[AgendaItem]) -> bool:

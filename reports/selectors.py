@@ -18,9 +18,13 @@ def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
     still on disk."""
     if not user.is_authenticated or not user.is_active:
         return ReportFile.objects.none()
-    return get_objects_for_user(user, DOWNLOAD, klass=ReportFile, accept_global_perms=False).filter(
-        purged_at=None
+    # A packet copy is downloadable only while it is the valid copy of a current
+    # attendee: not after 回収済, not once reissued (void), not for a removed attendee.
+    current_copy = Q(copy_number__isnull=True) | Q(
+        copy_status=ReportFile.CopyStatus.ISSUED, attendee__isnull=False
     )
+    granted = get_objects_for_user(user, DOWNLOAD, klass=ReportFile, accept_global_perms=False)
+    return granted.filter(current_copy, purged_at=None)
 
 
 def jobs_for_user(*, user: User, limit: int = 30) -> QuerySet[ReportJob]:

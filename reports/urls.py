@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_targets
 
 app_name = "reports"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("annual/request/", views.annual_request, name="annual_request"),
     path("national/request/", views.national_request, name="national_request"),
+    path("targets/", views_targets.targets, name="targets"),
     path("meetings/<uuid:pk>/packets/", views.meeting_packets, name="meeting_packets"),
     path("meetings/<uuid:pk>/packets/request/", views.packet_request, name="packet_request"),
     path("copies/<uuid:pk>/return/", views.copy_return, name="copy_return"),

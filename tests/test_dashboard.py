@@ -33,7 +33,7 @@ def test_the_secretariats_home_lists_meetings_ahead_gaps_and_expiring_pledges(
 
 def test_the_managers_home_shows_counts_and_no_person(login, case, manager):
     content = login(manager).get(reverse("home")).content.decode()
-    assert "相談受付件数（今年度）" in content and "1件" in content
+    assert "相談受付件数</th><td>1件" in content
     person = case.subjects.get()
     for secret in (person.family_name, case.number, case.household.display_name):
         assert secret not in content

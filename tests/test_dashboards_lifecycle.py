@@ -110,8 +110,8 @@ def test_the_managers_home_counts_plans_closures_and_meetings_without_names(
         actor=coordinator, case=case, reason="moved_out", improvement="unknown", evaluation="転出"
     )
     body = login(manager).get(reverse("home")).content.decode()
-    assert "支援プランの承認（今年度）</th><td>1件" in body
-    assert "終結：転出（今年度）</th><td>1件" in body
+    assert "支援プランの承認</th><td>1件" in body
+    assert "終結：転出</th><td>1件" in body
     assert "開催回数" in body
     assert "名前出ない" not in body and case.number not in body
     assert Case.objects.filter(status="closed").count() == 1
@@ -128,7 +128,7 @@ def test_the_managers_home_counts_outreach_and_says_how(login, manager, staff_as
         concern="閉じこもりが続いている",
     )
     body = login(manager).get(reverse("home")).content.decode()
-    assert "アウトリーチ：伴走件数（今年度）</th><td>1件" in body
+    assert "アウトリーチ：伴走している支援件数</th><td>1件" in body
     assert "アウトリーチの数え方" in body and "閉じこもり" not in body
 
 
@@ -161,9 +161,9 @@ def test_the_managers_home_counts_participation_and_community_resources(
         },
     )
     body = login(manager).get(reverse("home")).content.decode()
-    assert "参加支援：支援対象者数（今年度）</th><td>1件" in body
-    assert "参加支援：協力事業者数（今年度）</th><td>1件" in body
-    assert "地域づくり：参加者数（延べ・今年度）</th><td>40件" in body
+    assert "参加支援：支援対象者数</th><td>1人" in body
+    assert "参加支援：協力事業者数</th><td>1事業者" in body
+    assert "地域づくり：参加者数（延べ）</th><td>40人" in body
     assert "さんかしゃ" not in body
 
 

@@ -212,6 +212,8 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "reports:job_detail":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     "reports:job_status":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     "reports:file_download":        ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
+    # 成果指標の目標値 (no personal data): the managers set them.
+    "reports:targets":              ("GET",  (LOGIN, 403, 403, 403, 403, 200, 403)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the

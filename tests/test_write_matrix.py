@@ -219,6 +219,8 @@ ROWS = [
     row("reports:packet_request",     L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
     row("reports:copy_return",        L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
     row("reports:copy_reissue",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    # 成果指標の目標値: the managers only (no case data; the refusal is logged all the same).
+    row("reports:targets",            L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403),
     # Accounts: each user's own session and credentials, no case data.
     row("login", 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302,
         changes=False, logs_denial=False),
@@ -808,6 +810,11 @@ def _build_world() -> dict[str, Any]:
         },
         "reports:annual_request": {"fiscal_year": "2025"},
         "reports:national_request": {"fiscal_year": "2025"},
+        "reports:targets": {
+            "fiscal_year": str(fiscal_year(timezone.now())),
+            "target": "90",
+            "note": "実施計画の目標",
+        },
         "login": {"username": "w_none", "password": TEST_PASSWORD},
         "accounts:password_change": {
             "old_password": TEST_PASSWORD,

@@ -202,3 +202,34 @@ def test_the_packets_page_lists_exactly_the_meetings_copies(
     )
     page = login(secretariat).get(reverse("reports:meeting_packets", args=[support_meeting.pk]))
     assert [row[0].pk for row in page.context["rows"]] == [mine.pk]
+
+
+@pytest.mark.django_db
+def test_a_copy_is_downloadable_only_while_it_is_the_valid_copy_of_an_attendee(
+    login, secretariat, coordinator, support_meeting, django_capture_on_commit_callbacks
+):
+    from meetings import services as meeting_services
+
+    url = lambda file: reverse("reports:file_download", args=[file.pk])  # noqa: E731
+    first = _packet(secretariat, support_meeting, django_capture_on_commit_callbacks).files.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.packet_copy_reissue(actor=secretariat, file=first)
+    first.refresh_from_db()
+    second = first.replaced_by
+    recipient = login(coordinator)
+    assert recipient.get(url(first)).status_code == 404  # void
+    assert recipient.get(url(second)).status_code == 200
+    assert not may_download(user=secretariat, file=first)
+    assert may_download(user=secretariat, file=second)
+
+    services.packet_copy_return(actor=secretariat, file=second)
+    second.refresh_from_db()
+    assert recipient.get(url(second)).status_code == 404  # 回収済
+    assert not may_download(user=coordinator, file=second)
+
+    third = _packet(secretariat, support_meeting, django_capture_on_commit_callbacks).files.get()
+    assert recipient.get(url(third)).status_code == 200
+    meeting_services.attendee_remove(actor=secretariat, attendee=third.attendee)
+    third.refresh_from_db()
+    assert third.attendee is None and third.recipient_name == coordinator.display_name
+    assert recipient.get(url(third)).status_code == 404  # no longer an attendee
