@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
@@ -227,6 +228,9 @@ def report_job_run(*, job_id) -> None:
     """Run one job to the end. Safe to call twice, at the same time or after a crash."""
     from .renderers import RENDERERS
 
+    # A worker lives for days: content types it cached may have been renumbered since
+    # (a flushed test database, a restored one), and guardian looks them up.
+    ContentType.objects.clear_cache()
     with transaction.atomic():
         job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.finished:
