@@ -13,7 +13,8 @@ from weasyprint.text.fonts import FontConfiguration
 def html_to_pdf(html: str) -> bytes:
     """One WeasyPrint render. Static files (CSS, images) resolve from ``static/``."""
     fonts = FontConfiguration()
-    base_url = str(settings.BASE_DIR / "static")
+    # A directory URL ends in "/": "reports/pdf.css" then resolves inside static/.
+    base_url = (settings.BASE_DIR / "static").as_uri() + "/"
     return HTML(string=html, base_url=base_url).write_pdf(font_config=fonts)
 
 
