@@ -8,7 +8,10 @@ Standard library only, so it runs with any python3 (CI runs it against
    (or, if there is no health check, the login page);
 2. GET the login page (CSRF cookie + token), POST username/password;
 3. GET /cases/ and follow the first /cases/<uuid>/ link;
-4. check that the case page answers 200 and shows a case number (R7-0001).
+4. check that the case page answers 200 and shows a case number (R7-0001);
+5. log in as the demo manager, ask for this 年度's annual evaluation, wait until the
+   job page says it is done (rendered in a background thread when there is no Redis)
+   and download the PDF.
 
 Exit status 0 on success, 1 on failure.
 """
@@ -34,6 +37,12 @@ CASE_LINK = re.compile(
 CASE_NUMBER = re.compile(r"R\d+-\d{4}")
 CSRF_INPUT = re.compile(r"<input\b[^>]*\bname=[\"']csrfmiddlewaretoken[\"'][^>]*>", re.IGNORECASE)
 VALUE_ATTR = re.compile(r"\bvalue=[\"']([^\"']+)[\"']")
+REPORTS_PATH = "/reports/"
+ANNUAL_REQUEST_PATH = "/reports/annual/request/"
+FORM_TOKEN = re.compile(r"<input\b[^>]*\bname=[\"']form_token[\"'][^>]*>")
+YEAR_OPTION = re.compile(r"<option value=[\"'](\d{4})[\"']")
+JOB_PATH = re.compile(r"/reports/jobs/[0-9a-f-]{36}/$")
+PDF_LINK = re.compile(r"href=[\"'](/reports/files/[0-9a-f-]{36}/)[\"'][^>]*>[^<]*（PDF）")
 
 
 class SmokeError(Exception):
@@ -142,6 +151,46 @@ def open_first_case(client: Client) -> None:
     step(f"GET {links[0]} -> 200, case number {number.group(0)}")
 
 
+def annual_report(client: Client, timeout: float = 120) -> None:
+    """Ask for the annual evaluation and download its PDF once the job is done."""
+    status, _, html = client.request(REPORTS_PATH)
+    if status != 200:
+        raise SmokeError(f"GET {REPORTS_PATH} -> {status}")
+    token, year = FORM_TOKEN.search(html), YEAR_OPTION.search(html)
+    if not token or not year:
+        raise SmokeError(f"GET {REPORTS_PATH} -> 200 but no annual request form")
+    status, final_url, html = client.request(
+        ANNUAL_REQUEST_PATH,
+        data={
+            "csrfmiddlewaretoken": csrf_token(html),
+            "form_token": VALUE_ATTR.search(token.group(0)).group(1),
+            "fiscal_year": year.group(1),
+        },
+        headers={"Referer": client.url(REPORTS_PATH)},
+    )
+    job_path = urllib.parse.urlsplit(final_url).path
+    if status != 200 or not JOB_PATH.search(job_path):
+        raise SmokeError(f"POST {ANNUAL_REQUEST_PATH} ended at {job_path} with HTTP {status}")
+    step(f"POST {ANNUAL_REQUEST_PATH} ({year.group(1)}年度) -> {job_path}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, _, html = client.request(job_path + "status/")
+        if "作成できませんでした" in html:
+            raise SmokeError(f"the annual evaluation failed: {html}")
+        link = PDF_LINK.search(html)
+        if status == 200 and link:
+            break
+        time.sleep(1)
+    else:
+        raise SmokeError(f"the annual evaluation was not done after {timeout:.0f}s")
+    request = urllib.request.Request(client.url(link.group(1)))
+    with client.opener.open(request, timeout=client.timeout) as response:
+        head = response.read(5)
+        if response.status != 200 or head != b"%PDF-":
+            raise SmokeError(f"GET {link.group(1)} -> {response.status}, not a PDF")
+    step(f"GET {link.group(1)} -> 200, a PDF")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Log in to a running Kasane as a demo user and open a case page.",
@@ -172,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         wait_until_up(client, args.timeout)
         login(client, args.username, args.password)
         open_first_case(client)
+        manager = Client(args.base_url, request_timeout=30)
+        login(manager, "manager", args.password)
+        annual_report(manager)
     except SmokeError as exc:
         print(f"smoke: FAILED: {exc}", file=sys.stderr, flush=True)
         return 1

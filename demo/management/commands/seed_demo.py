@@ -25,6 +25,7 @@ from consent.services import consent_record
 from core.japanese import age_on, fiscal_year
 from meetings import services as meeting_services
 from meetings.models import Meeting, MeetingBody
+from reports.targets import outcome_target_set
 
 AREAS = ["北部圏域", "中部圏域", "南部圏域"]
 
@@ -351,6 +352,7 @@ class Command(BaseCommand):
         self.stdout.write(f"架空の世帯 {len(FAMILY)} 件とケース {opened} 件を作成しました。")
         self._lifecycle(users)
         self._outreach(users)
+        self._targets(users)
 
     def _outreach(self, users: dict[str, User]) -> None:
         """A household of concern the window goes out to before anyone asks."""
@@ -548,23 +550,38 @@ class Command(BaseCommand):
             ],
         )
         self.stdout.write("会議体（支援会議・重層的支援会議）と合同会議 1 件を作成しました。")
-        self._proposals_and_measures(users, support)
+        self._proposals_and_measures(users, support, meeting)
 
-    def _proposals_and_measures(self, users: dict[str, User], support: MeetingBody) -> None:
+    def _proposals_and_measures(
+        self, users: dict[str, User], support: MeetingBody, meeting: Meeting
+    ) -> None:
         """議題の申出 waiting for the secretariat and for a case's coordinators, and one
         household under DV等支援措置 (its address and phones masked for the windows)."""
         staff = users["agency_staff"]
         windows = Household.objects.filter(consultations__receiving_agency=staff.agency)
         uncased = windows.filter(cases__isnull=True).distinct().order_by("kana_key").first()
         cased = windows.filter(cases__isnull=False).distinct().order_by("kana_key").first()
+        proposals = []
         for household, reason in (
             (uncased, "近所の方から、夜間に大きな声が聞こえると何度か連絡がありました。"),
             (cased, "息子さんの就労について、関係機関で役割分担を相談したい。"),
         ):
             if household is not None:
-                meeting_services.proposal_submit(
-                    actor=staff, household=household, body=support, purpose="roles", reason=reason
+                proposals.append(
+                    meeting_services.proposal_submit(
+                        actor=staff,
+                        household=household,
+                        body=support,
+                        purpose="roles",
+                        reason=reason,
+                    )
                 )
+        # The household of concern is on the 支援会議's agenda, so that the secretariat
+        # can make its packet (the pledged attendees each get a numbered copy).
+        if proposals:
+            meeting_services.proposal_accept(
+                actor=users["secretariat"], proposal=proposals[0], meeting=meeting
+            )
         # A case of agency_staff's window, so that the demo shows the mask to its staff.
         case = (
             Case.objects.filter(
@@ -580,7 +597,22 @@ class Command(BaseCommand):
                 valid_from=timezone.localdate() - dt.timedelta(days=30),
                 note="住民基本台帳の支援措置（架空）",
             )
-        self.stdout.write("議題の申出 2 件と、DV等支援措置の世帯 1 件を作成しました。")
+        self.stdout.write(
+            "議題の申出 2 件（うち 1 件を支援会議の議題に）と、"
+            "DV等支援措置の世帯 1 件を作成しました。"
+        )
+
+    def _targets(self, users: dict[str, User]) -> None:
+        """The 成果指標's targets a manager entered for the last years, this one and the
+        next (the annual evaluation draws them beside the counted values)."""
+        current = fiscal_year(timezone.now())
+        for offset, target in ((-2, 4), (-1, 6), (0, 8), (1, 10)):
+            outcome_target_set(
+                actor=users["manager"],
+                fiscal_year=current + offset,
+                target=target,
+                note="地域福祉計画の目標（デモ）",
+            )
 
     def _print_logins(self) -> None:
         self.stdout.write("")
