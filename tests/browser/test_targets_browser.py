@@ -7,19 +7,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from reports.models import OutcomeTarget
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    BROWSER_MARKS,
-    _leave_seed_data_behind,
-    browser,
-    login_as,
-    page,
-)
+from tests.browser.conftest import BROWSER_MARKS
 from tests.browser.test_accessibility import assert_no_violations
 
 pytestmark = BROWSER_MARKS
 
 
-def test_a_manager_sets_a_target_from_the_home_page(page, live_server, login_as, manager):  # noqa: F811
+def test_a_manager_sets_a_target_from_the_home_page(page, live_server, login_as, manager):
     login_as(manager)
     page.goto(f"{live_server.url}/")
     assert_no_violations(Axe(), page)
