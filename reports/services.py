@@ -221,7 +221,12 @@ def _job_update(job: ReportJob, **fields) -> None:
 
 
 def _fail(job: ReportJob, message: str) -> None:
-    _job_update(job, status=Status.FAILED, error=message[:500], finished_at=timezone.now())
+    """Record the failure — unless another attempt has finished the job meanwhile: its
+    files are recorded, and the job stays as that attempt left it."""
+    fields = {"status": Status.FAILED, "error": message[:500], "finished_at": timezone.now()}
+    if ReportJob.objects.filter(pk=job.pk).exclude(status__in=ReportJob.FINISHED).update(**fields):
+        for name, value in fields.items():
+            setattr(job, name, value)
 
 
 def report_job_run(*, job_id) -> None:
