@@ -337,6 +337,13 @@ def _finish(job: ReportJob, written: list[tuple], attempt_dir: Path) -> None:
                 assign_perm(DOWNLOAD, group, file)
             if output.replaces_id:
                 old = ReportFile.objects.select_for_update().get(pk=output.replaces_id)
+                if old.copy_status != ReportFile.CopyStatus.ISSUED:
+                    # Returned (or voided) since the reissue was asked: nothing to replace,
+                    # and the record of the return stays. The transaction drops the new row.
+                    raise ReportError(
+                        f"No.{old.copy_number} は依頼の後に{old.get_copy_status_display()}"
+                        "になったため、再発行しませんでした。"
+                    )
                 old.copy_status = ReportFile.CopyStatus.VOID
                 old.copy_status_at = now
                 old.replaced_by = file

@@ -36,3 +36,30 @@ def test_an_attempt_failing_after_another_finished_leaves_the_job_done(
     assert ReportFile.objects.filter(job=job).count() == 1
     assert job.status == Status.DONE, job.error
     assert job.error == ""
+
+
+@pytest.mark.django_db
+def test_a_copy_returned_while_its_reissue_waits_is_not_reissued(
+    secretariat, coordinator, case, django_capture_on_commit_callbacks, settings
+):
+    """回収済 after the reissue was asked: the job must not issue a new copy of the
+    papers nor overwrite the return with 無効."""
+    from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge
+
+    body = make_body(secretariat)
+    pledge(secretariat, body, secretariat)
+    pledge(secretariat, body, coordinator)
+    meeting = make_meeting(secretariat, [body])
+    attend(secretariat, meeting, coordinator)
+    add_item(secretariat, meeting, body, case=case)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.packet_request(actor=secretariat, meeting=meeting)
+    old = first.files.get()
+    job = services.packet_copy_reissue(actor=secretariat, file=old)  # not run yet
+    services.packet_copy_return(actor=secretariat, file=old)
+    services.report_job_run(job_id=job.pk)
+    old.refresh_from_db()
+    job.refresh_from_db()
+    assert old.copy_status == ReportFile.CopyStatus.RETURNED
+    assert job.status == Status.FAILED
+    assert not job.files.exists()
