@@ -16,6 +16,7 @@ from meetings.permissions import (
     attendee_is_current,
     attendee_may_receive_support_item,
     can_manage_meetings,
+    item_consent_problems,
     item_visible_to,
     may_see_support_item,
 )
@@ -76,6 +77,8 @@ def copy_holder_current(*, user: User, file: ReportFile) -> bool:
     attendee = file.attendee
     if attendee is None:
         return False
+    if not _consent_items_pass(file):
+        return False
     bodies = list(MeetingBody.objects.filter(pk__in=file.support_body_ids))
     if attendee.user_id is not None and attendee.user_id == user.pk:
         return attendee_is_current(attendee) and all(
@@ -84,6 +87,22 @@ def copy_holder_current(*, user: User, file: ReportFile) -> bool:
     return can_manage_meetings(user) and all(
         may_see_support_item(user=user, meeting=attendee.meeting, body=body) for body in bodies
     )
+
+
+def _consent_items_pass(file: ReportFile) -> bool:
+    """Gate 1, now, for each 重層的支援会議 item the copy holds (on the meeting date, for
+    the attending agencies); an item taken off the agenda since fails too."""
+    wanted = set(file.consent_item_ids)
+    if not wanted:
+        return True
+    items = list(
+        AgendaItem.objects.filter(pk__in=wanted).select_related(
+            "body", "meeting", "case", "household"
+        )
+    )
+    if {str(item.pk) for item in items} != wanted:
+        return False
+    return not any(item.gate_blocked or item_consent_problems(item) for item in items)
 
 
 def passes_gate_two_for_all(*, user: User, items: list[AgendaItem]) -> bool:

@@ -43,6 +43,7 @@ class Output:
     recipient_agency: str = ""
     replaces_id: object = None
     support_body_ids: list[str] = field(default_factory=list)
+    consent_item_ids: list[str] = field(default_factory=list)
 
 
 def _issued_at(job: ReportJob) -> dt.datetime:
@@ -116,6 +117,7 @@ def render_meeting_packet(job: ReportJob, progress: Progress) -> list[Output]:
                 recipient_agency=copy.agency,
                 replaces_id=replaces.pk if replaces else None,
                 support_body_ids=support_bodies,
+                consent_item_ids=[str(i.pk) for i in items if i.body.consent_required],
             )
         )
     return outputs

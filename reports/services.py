@@ -328,6 +328,7 @@ def _finish(job: ReportJob, written: list[tuple], attempt_dir: Path) -> None:
                 copy_status=ReportFile.CopyStatus.ISSUED if output.copy_number else "",
                 copy_status_at=now if output.copy_number else None,
                 support_body_ids=output.support_body_ids,
+                consent_item_ids=output.consent_item_ids,
             )
             model_save(file, actor=actor, reason=f"{current.get_kind_display()}を作成")
             for user in output.users:

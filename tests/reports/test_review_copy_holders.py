@@ -76,3 +76,39 @@ def test_a_secretariat_user_whose_pledge_is_revoked_loses_the_copy(login, secret
     assert login(secretariat).get(_url(copy)).status_code == 404
     with pytest.raises(Exception):  # noqa: B017 - PermissionDenied
         services.packet_copy_return(actor=secretariat, file=copy)
+
+
+@pytest.mark.django_db
+def test_a_consent_withdrawn_before_the_meeting_ends_the_copys_download(
+    login, secretariat, coordinator, hub, case, django_capture_on_commit_callbacks
+):
+    """Gate 1: a copy issued a week ahead carries a 重層 case; the person withdraws
+    consent effective before the meeting. The copy no longer passes gate 1 on the
+    meeting date, so it may not be downloaded any more."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from consent import services as consent_services
+    from meetings.models import MeetingBody
+    from tests.meetings.helpers import consent
+
+    body = make_body(secretariat, kind=MeetingBody.Kind.GUIDELINE, name="重層的支援会議")
+    today = timezone.localdate()
+    meeting = make_meeting(secretariat, [body], date=today + dt.timedelta(days=7))
+    attend(secretariat, meeting, coordinator)
+    given = consent(coordinator, case.subjects.get(), [hub])
+    add_item(secretariat, meeting, body, case=case)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.packet_request(actor=secretariat, meeting=meeting)
+    job.refresh_from_db()
+    assert job.status == job.Status.DONE, job.error
+    copy = job.files.get()
+    assert login(coordinator).get(_url(copy)).status_code == 200
+
+    consent_services.consent_withdraw(
+        actor=coordinator, consent=given, withdrawn_on=today + dt.timedelta(days=1), reason="申出"
+    )
+    assert not may_download(user=coordinator, file=copy)
+    assert not may_download(user=secretariat, file=copy)
+    assert login(coordinator).get(_url(copy)).status_code == 404
