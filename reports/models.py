@@ -200,6 +200,17 @@ class ReportFile(models.Model):
         "配付状況", max_length=10, choices=CopyStatus.choices, blank=True
     )
     copy_status_at = models.DateTimeField("配付状況の更新日時", null=True, blank=True)
+    # The 支援会議 bodies whose items the copy holds: gate 2 for them is asked again at
+    # every download (a revoked pledge or 人事異動 ends the copy's download).
+    support_body_ids = models.JSONField(
+        "載せた支援会議の会議体", default=list, blank=True, editable=False
+    )
+    # The 重層的支援会議 items the copy holds: gate 1 (consent valid on the meeting date)
+    # is asked again at every download — a withdrawal recorded after the copy was made
+    # but effective by the meeting date ends its download.
+    consent_item_ids = models.JSONField(
+        "載せた重層的支援会議の議題", default=list, blank=True, editable=False
+    )
     replaced_by = models.ForeignKey(
         "self",
         verbose_name="再発行した部",

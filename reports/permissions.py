@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from agencies.models import User
 from agencies.roles import Role
-from meetings.models import AgendaItem, Meeting
-from meetings.permissions import can_manage_meetings, item_visible_to
+from meetings.models import AgendaItem, Meeting, MeetingBody
+from meetings.permissions import (
+    attendee_is_current,
+    attendee_may_receive_support_item,
+    can_manage_meetings,
+    item_consent_problems,
+    item_visible_to,
+    may_see_support_item,
+)
 
 from .models import ReportFile, ReportJob
 
@@ -50,7 +57,52 @@ def may_download(*, user: User, file: ReportFile) -> bool:
     current_copy = file.copy_number is None or (
         file.copy_status == ReportFile.CopyStatus.ISSUED and file.attendee_id is not None
     )
-    return _active(user) and file.available and current_copy and user.has_perm(DOWNLOAD, file)
+    return (
+        _active(user)
+        and file.available
+        and current_copy
+        and user.has_perm(DOWNLOAD, file)
+        and copy_holder_current(user=user, file=file)
+    )
+
+
+def copy_holder_current(*, user: User, file: ReportFile) -> bool:
+    """The download permission of a packet copy was granted when it was made; gate 2 is
+    asked again now. Its recipient holds it while their login is current (人事異動 ends
+    it) and their pledge for each 支援会議 body in it is valid; a secretariat user while
+    they are the secretariat with a valid pledge for each such body. Files that are not
+    packet copies pass (their grants are the role's group)."""
+    if file.copy_number is None:
+        return True
+    attendee = file.attendee
+    if attendee is None:
+        return False
+    if not _consent_items_pass(file):
+        return False
+    bodies = list(MeetingBody.objects.filter(pk__in=file.support_body_ids))
+    if attendee.user_id is not None and attendee.user_id == user.pk:
+        return attendee_is_current(attendee) and all(
+            attendee_may_receive_support_item(attendee=attendee, body=body) for body in bodies
+        )
+    return can_manage_meetings(user) and all(
+        may_see_support_item(user=user, meeting=attendee.meeting, body=body) for body in bodies
+    )
+
+
+def _consent_items_pass(file: ReportFile) -> bool:
+    """Gate 1, now, for each 重層的支援会議 item the copy holds (on the meeting date, for
+    the attending agencies); an item taken off the agenda since fails too."""
+    wanted = set(file.consent_item_ids)
+    if not wanted:
+        return True
+    items = list(
+        AgendaItem.objects.filter(pk__in=wanted).select_related(
+            "body", "meeting", "case", "household"
+        )
+    )
+    if {str(item.pk) for item in items} != wanted:
+        return False
+    return not any(item.gate_blocked or item_consent_problems(item) for item in items)
 
 
 def passes_gate_two_for_all(*, user: User, items: list[AgendaItem]) -> bool:
@@ -63,7 +115,10 @@ def passes_gate_two_for_all(*, user: User, items: list[AgendaItem]) -> bool:
 def may_handle_copy(*, user: User, file: ReportFile) -> bool:
     """回収済 and 再発行 are the secretariat's, on a copy it may itself hold."""
     return (
-        file.copy_number is not None and can_manage_meetings(user) and user.has_perm(DOWNLOAD, file)
+        file.copy_number is not None
+        and can_manage_meetings(user)
+        and user.has_perm(DOWNLOAD, file)
+        and copy_holder_current(user=user, file=file)
     )
 
 

@@ -42,6 +42,8 @@ class Output:
     recipient_name: str = ""
     recipient_agency: str = ""
     replaces_id: object = None
+    support_body_ids: list[str] = field(default_factory=list)
+    consent_item_ids: list[str] = field(default_factory=list)
 
 
 def _issued_at(job: ReportJob) -> dt.datetime:
@@ -95,6 +97,9 @@ def render_meeting_packet(job: ReportJob, progress: Progress) -> list[Output]:
     outputs = []
     for (attendee, papers), copy, pdf in zip(recipients, copies, pdfs, strict=True):
         items = [entry.item for entry in papers.items]
+        support_bodies = sorted(
+            {str(item.body_id) for item in items if item.body.confidentiality_duty}
+        )
         users = [u for u in secretariat if passes_gate_two_for_all(user=u, items=items)]
         if attendee.user_id and attendee.user not in users:
             users.append(attendee.user)
@@ -111,6 +116,8 @@ def render_meeting_packet(job: ReportJob, progress: Progress) -> list[Output]:
                 recipient_name=copy.name,
                 recipient_agency=copy.agency,
                 replaces_id=replaces.pk if replaces else None,
+                support_body_ids=support_bodies,
+                consent_item_ids=[str(i.pk) for i in items if i.body.consent_required],
             )
         )
     return outputs

@@ -10,7 +10,7 @@ from agencies.models import User
 from meetings.models import Meeting
 
 from .models import ReportFile, ReportJob
-from .permissions import DOWNLOAD, may_see_job
+from .permissions import DOWNLOAD, copy_holder_current, may_see_job
 
 
 def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
@@ -24,7 +24,13 @@ def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
         copy_status=ReportFile.CopyStatus.ISSUED, attendee__isnull=False
     )
     granted = get_objects_for_user(user, DOWNLOAD, klass=ReportFile, accept_global_perms=False)
-    return granted.filter(current_copy, purged_at=None)
+    granted = granted.filter(current_copy, purged_at=None)
+    # …and only while its holder still passes gate 2 (the grant was made with the copy).
+    copies = granted.filter(copy_number__isnull=False).select_related(
+        "attendee__meeting", "attendee__user", "attendee__agency"
+    )
+    stale = [file.pk for file in copies if not copy_holder_current(user=user, file=file)]
+    return granted.exclude(pk__in=stale) if stale else granted
 
 
 def jobs_for_user(*, user: User, limit: int = 30) -> QuerySet[ReportJob]:

@@ -221,7 +221,12 @@ def _job_update(job: ReportJob, **fields) -> None:
 
 
 def _fail(job: ReportJob, message: str) -> None:
-    _job_update(job, status=Status.FAILED, error=message[:500], finished_at=timezone.now())
+    """Record the failure — unless another attempt has finished the job meanwhile: its
+    files are recorded, and the job stays as that attempt left it."""
+    fields = {"status": Status.FAILED, "error": message[:500], "finished_at": timezone.now()}
+    if ReportJob.objects.filter(pk=job.pk).exclude(status__in=ReportJob.FINISHED).update(**fields):
+        for name, value in fields.items():
+            setattr(job, name, value)
 
 
 def report_job_run(*, job_id) -> None:
@@ -322,6 +327,8 @@ def _finish(job: ReportJob, written: list[tuple], attempt_dir: Path) -> None:
                 recipient_agency=output.recipient_agency[:100],
                 copy_status=ReportFile.CopyStatus.ISSUED if output.copy_number else "",
                 copy_status_at=now if output.copy_number else None,
+                support_body_ids=output.support_body_ids,
+                consent_item_ids=output.consent_item_ids,
             )
             model_save(file, actor=actor, reason=f"{current.get_kind_display()}を作成")
             for user in output.users:
@@ -331,6 +338,13 @@ def _finish(job: ReportJob, written: list[tuple], attempt_dir: Path) -> None:
                 assign_perm(DOWNLOAD, group, file)
             if output.replaces_id:
                 old = ReportFile.objects.select_for_update().get(pk=output.replaces_id)
+                if old.copy_status != ReportFile.CopyStatus.ISSUED:
+                    # Returned (or voided) since the reissue was asked: nothing to replace,
+                    # and the record of the return stays. The transaction drops the new row.
+                    raise ReportError(
+                        f"No.{old.copy_number} は依頼の後に{old.get_copy_status_display()}"
+                        "になったため、再発行しませんでした。"
+                    )
                 old.copy_status = ReportFile.CopyStatus.VOID
                 old.copy_status_at = now
                 old.replaced_by = file
