@@ -166,7 +166,9 @@ def test_a_worker_killed_mid_job_leaves_one_finished_job_with_one_set_of_files(
         files = list(job.files.all())
         assert sorted(f.filename.rsplit(".", 1)[1] for f in files) == ["csv", "pdf", "xlsx"]
         # One attempt folder: attempt 2's. Attempt 1's went when attempt 2 recorded its own.
-        [kept] = _attempt_dirs(job)
+        folders = _attempt_dirs(job)
+        assert len(folders) == 1, f"attempt folders left: {[f.name for f in folders]}"
+        kept = folders[0]
         assert kept != attempt_one and not attempt_one.exists()
         root = Path(settings.KASANE_PRIVATE_ROOT)
         on_disk = sorted(p.name for p in kept.iterdir())
