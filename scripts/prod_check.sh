@@ -17,9 +17,9 @@
 #    (manifest-hashed) static files answer 200; the compose health checks
 #    (deploy/healthcheck.py web|worker|beat) pass.
 # 5. Backup and restore as README "Backup and restore" says: `pg_dump -Fc`, `pg_restore`
-#    into a second throwaway database, the row count of every table compared, the
-#    migrations and the access log's append-only trigger checked there; a tar of the
-#    files restored and compared.
+#    into a second throwaway database (and again with --clean over it), the row count
+#    of every table compared, the migrations and the access log's append-only trigger
+#    checked there; a tar of the files restored and compared.
 #
 # Environment: PRODCHECK_PG_URL (a superuser, default postgres://postgres@127.0.0.1:5432),
 # PRODCHECK_REDIS_URL (default redis://127.0.0.1:6379/5; its keys are left, never flushed),
@@ -291,6 +291,13 @@ grep -Eq '^agencies_accessevent [1-9]' "$TMP/rows-restored.txt" ||
 grep -E '^(agencies_user|agencies_accessevent|django_session|django_migrations) ' "$TMP/rows-restored.txt" |
     tr '\n' ';' | sed 's/;$/\n/'
 echo "row counts of all $tables tables identical ($rows rows)"
+# The in-place rollback of the README: over a database that has everything already.
+pg_restore --clean --if-exists --single-transaction --exit-on-error \
+    -d "$PG_URL/$DB_RESTORED" "$TMP/kasane.dump"
+count_rows "$PG_URL/$DB_RESTORED" >"$TMP/rows-restored-again.txt"
+diff "$TMP/rows-source.txt" "$TMP/rows-restored-again.txt" ||
+    die "row counts differ after pg_restore --clean"
+echo "pg_restore --clean --if-exists over it: identical again"
 DATABASE_URL="$PG_URL/$DB_RESTORED" "$PY" manage.py migrate --check --noinput -v 0
 echo "restored database: no unapplied migration"
 if psql -X -q -v ON_ERROR_STOP=1 "$PG_URL/$DB_RESTORED" \
