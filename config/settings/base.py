@@ -138,7 +138,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here (the image: /app/staticfiles; scripts/prod_check.sh: a temp dir).
+STATIC_ROOT = Path(env("KASANE_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 # Generated reports and scanned documents: outside MEDIA_ROOT, served only by checked views.
