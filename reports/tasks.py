@@ -7,9 +7,12 @@ from celery import shared_task
 from django.conf import settings
 
 
+# No task result is read (the job row is the result): ignore_result spares a publish the
+# result store's connection, which would retry for many seconds while Redis is down.
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
+    ignore_result=True,
     soft_time_limit=settings.KASANE_REPORT_SOFT_TIME_LIMIT,
     time_limit=settings.KASANE_REPORT_TIME_LIMIT,
 )
@@ -19,7 +22,7 @@ def report_job_run_task(job_id: str) -> None:
     report_job_run(job_id=job_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def report_jobs_sweep_task() -> int:
     """Beat: hand over again the jobs the broker never got (the outbox)."""
     from .services import report_jobs_sweep
@@ -27,7 +30,7 @@ def report_jobs_sweep_task() -> int:
     return report_jobs_sweep()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def report_files_purge_task() -> int:
     """Beat: delete generated files past their 保存期限."""
     from .services import report_files_purge

@@ -171,8 +171,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Redis redelivers a task not acknowledged within this many seconds (a worker that died
 # holding it). It must be longer than the longest task's hard time limit, or a slow
 # report would run twice at once (harmless — the job row keeps one result — but wasted).
+# A broker that does not answer within KASANE_BROKER_CONNECT_TIMEOUT seconds is down: a
+# report request then leaves its job 待機 for the sweep instead of making the user wait.
+KASANE_BROKER_CONNECT_TIMEOUT = env.float("KASANE_BROKER_CONNECT_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = KASANE_BROKER_CONNECT_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("KASANE_BROKER_VISIBILITY_TIMEOUT", default=60 * 60)
+    "visibility_timeout": env.int("KASANE_BROKER_VISIBILITY_TIMEOUT", default=60 * 60),
+    "socket_connect_timeout": KASANE_BROKER_CONNECT_TIMEOUT,
 }
 
 # Reports (meeting packets, the annual evaluation): who runs them. "celery" with Redis;
