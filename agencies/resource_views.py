@@ -3,10 +3,8 @@ by managers) kept by the coordinators. Thin: permission → form → service →
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.japanese import fiscal_year, fiscal_year_label
+from core.paging import page_of
 
 from . import selectors, services
 from .forms import ResourceFiguresForm, ResourceForm, ResourceNewForm, ResourceSearchForm
@@ -51,7 +50,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
         area_id=area.pk if area else None,
         active_only=not criteria.get("inactive"),
     )
-    page = Paginator(resources, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, resources)
     return render(
         request,
         "agencies/resource_list.html",

@@ -1,9 +1,7 @@
 """Thin views: access helper → form → service → redirect."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +15,7 @@ from agencies.submissions import AlreadySubmitted, already_submitted_response, s
 from cases import selectors as case_selectors
 from cases.forms import add_service_errors
 from cases.permissions import Need, person_consent_needs_met
+from core.paging import page_of
 
 from . import selectors, services
 from .forms import ConsentForm, ConsentWithdrawForm
@@ -164,5 +163,5 @@ def consents_expiring(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     query = request.GET.get("q", "")[:50]
     consents = selectors.consents_expiring(user=request.user, query=query)
-    page = Paginator(consents, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, consents)
     return render(request, "consent/consents_expiring.html", {"page": page, "query": query})

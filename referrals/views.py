@@ -3,10 +3,8 @@ side of answers 404; one they see but may not act on answers 403."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +21,7 @@ from cases.selectors import case_get_for_user, consultation_get_for_user, member
 from consent.models import Consent
 from consent.selectors import covered_agency_names
 from core.japanese import fiscal_year, fiscal_year_label
+from core.paging import page_of
 
 from . import selectors, services
 from .forms import CompleteForm, DeclineForm, FiscalYearForm, ReferralForm, WithdrawForm
@@ -31,7 +30,7 @@ from .permissions import may_answer, may_send_from_case, may_send_from_consultat
 
 
 def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, queryset)
 
 
 # -- lists ---------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
 from agencies.submissions import AlreadySubmitted, already_submitted_response
+from core.paging import page_of
 
 from .. import intake, selectors, services
 from ..forms import (
@@ -48,7 +47,7 @@ from ..templatetags.kasane import wareki_datetime
 
 
 def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, settings.KASANE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, queryset)
 
 
 # -- cases --------------------------------------------------------------------

@@ -429,3 +429,28 @@ def test_submitting_an_intake_twice_records_one_consultation(login, coordinator)
     assert Consultation.objects.count() == 1
     assert Person.objects.count() == 1
     assert "この内容はすでに登録されています" in client.get(second["Location"]).content.decode()
+
+
+def test_a_list_shows_the_page_size_the_user_chose(login, coordinator):
+    kana = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひ"  # 27 households
+    for index, letter in enumerate(kana):
+        make_consultation(
+            actor=coordinator,
+            members=[member_data(family_name=f"試{index:02d}", family_name_kana=letter)],
+        )
+    client = login(coordinator)
+    url = reverse("cases:household_list")
+    first = client.get(url).content.decode()
+    shown = [f"試{i:02d}" for i in range(27) if f"試{i:02d}" in first]
+    assert shown == [f"試{i:02d}" for i in range(25)]
+    assert "1 / 2 ページ（全27件）" in first
+    assert "1ページの表示件数" in first
+    everything = client.get(url, {"per": "50"}).content.decode()
+    assert [f"試{i:02d}" for i in range(27) if f"試{i:02d}" in everything] == [
+        f"試{i:02d}" for i in range(27)
+    ]
+    assert '<span aria-current="true">50件</span>' in everything
+    assert "ページ送り" not in everything
+    odd = client.get(url, {"per": "9999"})
+    assert odd.status_code == 200
+    assert "1 / 2 ページ" in odd.content.decode()
