@@ -313,3 +313,11 @@ def test_a_person_of_another_household_answers_404_under_this_households_url(
     stranger = Person.objects.get(family_name="別所")
     url = reverse("reports:disclosure_list", args=[world["person"].household_id, stranger.pk])
     assert login(coordinator).get(url).status_code == 404
+
+
+def test_the_window_that_manages_an_uncased_household_is_refused(staff_assigned):
+    """Before a case the window manages the household it took, but the draft gathers
+    every agency's records: 開示請求 is the coordinators'."""
+    person = make_consultation(actor=staff_assigned).person
+    with pytest.raises(PermissionDenied):
+        _record(staff_assigned, person)
