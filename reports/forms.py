@@ -7,9 +7,12 @@ from django import forms
 from django.utils import timezone
 
 from agencies.submissions import SubmitOnceField
+from cases.fields import JapaneseDateField
 from core.japanese import fiscal_year, fiscal_year_label
 
-from .models import OUTCOME_TARGET_FIRST_YEAR, OUTCOME_TARGET_MAX
+from .models import DISCLOSURE_FIRST_DAY, OUTCOME_TARGET_FIRST_YEAR, OUTCOME_TARGET_MAX
+
+DISCLOSURE_NOTE_MAX = 1000
 
 # A target may be set up to ten 年度 ahead (実施計画 run five years; 長久手市 set R8 in R5).
 TARGET_YEARS_AHEAD = 10
@@ -85,4 +88,26 @@ class ReportYearForm(forms.Form):
 class ReportRequestForm(forms.Form):
     """A button that asks for a report once, however often it is pressed."""
 
+    form_token = SubmitOnceField()
+
+
+class DisclosureRequestForm(forms.Form):
+    """開示請求の受付: the day it was received and a note (how, what was asked)."""
+
+    received_on = JapaneseDateField(
+        label="受付日",
+        allow_future=False,
+        earliest=DISCLOSURE_FIRST_DAY,
+        error_messages={"required": "受付日を入力してください。"},
+    )
+    note = forms.CharField(
+        label="備考（請求の方法・範囲など）",
+        max_length=DISCLOSURE_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": DISCLOSURE_NOTE_MAX}),
+        error_messages={
+            "max_length": "備考は1000文字以内で入力してください。",
+            "null_characters_not_allowed": "備考に使えない文字が含まれています。",
+        },
+    )
     form_token = SubmitOnceField()

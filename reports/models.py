@@ -6,6 +6,7 @@ be read (and merged) on its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -98,6 +99,7 @@ class ReportJob(models.Model):
         PACKET_REISSUE = "packet_reissue", "会議資料の再発行（PDF）"
         ANNUAL = "annual", "年次評価（PDF・CSV・Excel）"
         NATIONAL = "national", "実績報告用CSV（国の調査）"
+        DISCLOSURE_DRAFT = "disclosure_draft", "開示決定用の下書き（PDF）"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "待機"
@@ -119,6 +121,14 @@ class ReportJob(models.Model):
         related_name="report_jobs",
     )
     fiscal_year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    disclosure = models.ForeignKey(
+        "reports.DisclosureRequest",
+        verbose_name="開示請求",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="draft_jobs",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="依頼者",
@@ -258,3 +268,57 @@ class PacketCounter(models.Model):
 
     def __str__(self) -> str:
         return f"No.{self.last_number}"
+
+
+# ---------------------------------------------------------------------------
+# 開示請求 (個人情報保護法76条以下): written only by reports.disclosure services
+
+# A request received before the 個人情報保護法's 2022 consolidation is not kept here.
+DISCLOSURE_FIRST_DAY = dt.date(2022, 4, 1)
+
+
+class DisclosureRequest(models.Model):
+    """A person's request to see what the municipality holds about them. Kasane records
+    it and drafts the material for the 開示決定; the decision and what is sent to the
+    person are made outside (nothing here reaches the person)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "受付"
+        DECIDED = "decided", "決定済"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(
+        "cases.Person",
+        verbose_name="請求した本人",
+        on_delete=models.PROTECT,
+        related_name="disclosure_requests",
+    )
+    received_on = models.DateField("受付日")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    note = models.TextField("備考", max_length=1000, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "開示請求"
+        verbose_name_plural = "開示請求"
+        ordering = ["-received_on", "-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_on__gte=DISCLOSURE_FIRST_DAY),
+                name="disclosure_received_on_in_range",
+                violation_error_message="受付日は令和4年4月1日以降の日付にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"開示請求（{self.received_on:%Y-%m-%d}受付）"

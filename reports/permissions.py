@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from agencies.models import User
 from agencies.roles import Role
+from cases.models import Person
+from cases.permissions import person_consent_needs_met
 from meetings.models import AgendaItem, Meeting, MeetingBody
 from meetings.permissions import (
     attendee_is_current,
@@ -51,9 +53,20 @@ def may_request_national(*, user: User) -> bool:
     return _active(user) and user.has_role(Role.COORDINATOR)
 
 
+def may_handle_disclosure(*, user: User, person: Person) -> bool:
+    """開示請求 of a person: the coordinators who *manage* them — on every open case they
+    are a subject of, or on their household before a case (the policy's person-level
+    manage, as for a consent). A window that manages an uncased household does not: the
+    draft gathers every agency's records, which is 多機関協働's view of the person."""
+    return (
+        _active(user) and user.has_role(Role.COORDINATOR) and person_consent_needs_met(user, person)
+    )
+
+
 def may_download(*, user: User, file: ReportFile) -> bool:
     """The object permission, on a file still stored; a packet copy only while it is the
-    valid copy of a current attendee (the same rule as ``files_downloadable_by``)."""
+    valid copy of a current attendee, a 開示請求 draft only while its holder still
+    manages the person (the same rules as ``files_downloadable_by``)."""
     current_copy = file.copy_number is None or (
         file.copy_status == ReportFile.CopyStatus.ISSUED and file.attendee_id is not None
     )
@@ -63,7 +76,18 @@ def may_download(*, user: User, file: ReportFile) -> bool:
         and current_copy
         and user.has_perm(DOWNLOAD, file)
         and copy_holder_current(user=user, file=file)
+        and disclosure_holder_current(user=user, file=file)
     )
+
+
+def disclosure_holder_current(*, user: User, file: ReportFile) -> bool:
+    """The draft's download was granted to its requester when it was made; *manage* on
+    the person is asked again now (人事異動, a hand-over or a new case ends it). Files of
+    other kinds pass."""
+    disclosure = file.job.disclosure
+    if disclosure is None:
+        return True
+    return may_handle_disclosure(user=user, person=disclosure.person)
 
 
 def copy_holder_current(*, user: User, file: ReportFile) -> bool:

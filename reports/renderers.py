@@ -164,9 +164,50 @@ def render_national(job: ReportJob, progress: Progress) -> list[Output]:
     ]
 
 
+def render_disclosure_draft(job: ReportJob, progress: Progress) -> list[Output]:
+    """開示請求: one PDF for the coordinator who asked, and for no one else (not their
+    group: the draft holds every agency's records of the person)."""
+    from .disclosure import disclosure_sections, flag_count
+    from .pdf import render_pdf
+    from .permissions import may_handle_disclosure
+    from .services import ReportError
+
+    disclosure = job.disclosure
+    person = disclosure.person
+    requester = job.requested_by
+    # Asked again when the job runs: the requester may have been moved or handed over.
+    if not may_handle_disclosure(user=requester, person=person):
+        raise ReportError("この方の記録を管理する立場にないため、下書きを作成できませんでした。")
+    sections = disclosure_sections(person=person, requester=requester)
+    progress(1, 2)
+    issued_at = _issued_at(job)
+    pdf = render_pdf(
+        "reports/disclosure_draft.html",
+        {
+            "disclosure": disclosure,
+            "person": person,
+            "requester": requester,
+            "issued_at": issued_at,
+            "sections": sections,
+            "item_count": sum(len(s.items) for s in sections),
+            "flagged": flag_count(sections),
+        },
+    )
+    return [
+        Output(
+            f"開示決定用の下書き（{disclosure.received_on:%Y-%m-%d}受付の請求）",
+            f"kaiji-shitagaki-{issued_at:%Y%m%d-%H%M}.pdf",
+            PDF,
+            pdf,
+            users=[requester],
+        )
+    ]
+
+
 RENDERERS: dict[str, Callable[[ReportJob, Progress], list[Output]]] = {
     ReportJob.Kind.MEETING_PACKET: render_meeting_packet,
     ReportJob.Kind.PACKET_REISSUE: render_meeting_packet,
     ReportJob.Kind.ANNUAL: render_annual,
     ReportJob.Kind.NATIONAL: render_national,
+    ReportJob.Kind.DISCLOSURE_DRAFT: render_disclosure_draft,
 }

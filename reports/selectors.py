@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from agencies.models import User
+from cases.models import Person
+from cases.selectors import household_get_for_user
 from meetings.models import Meeting
 
-from .models import ReportFile, ReportJob
-from .permissions import DOWNLOAD, copy_holder_current, may_see_job
+from .models import DisclosureRequest, ReportFile, ReportJob
+from .permissions import (
+    DOWNLOAD,
+    copy_holder_current,
+    disclosure_holder_current,
+    may_handle_disclosure,
+    may_see_job,
+)
 
 
 def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
@@ -30,6 +39,11 @@ def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
         "attendee__meeting", "attendee__user", "attendee__agency"
     )
     stale = [file.pk for file in copies if not copy_holder_current(user=user, file=file)]
+    # …and a 開示請求 draft only while its holder still manages the person.
+    drafts = granted.filter(job__disclosure__isnull=False).select_related(
+        "job__disclosure__person__household"
+    )
+    stale += [file.pk for file in drafts if not disclosure_holder_current(user=user, file=file)]
     return granted.exclude(pk__in=stale) if stale else granted
 
 
@@ -78,3 +92,26 @@ def packet_copies(*, user: User, meeting: Meeting) -> list[ReportFile]:
 
 def packet_jobs(*, meeting: Meeting, limit: int = 10) -> QuerySet[ReportJob]:
     return ReportJob.objects.filter(meeting=meeting).order_by("-created_at")[:limit]
+
+
+def disclosure_get_for_user(*, user: User, pk) -> DisclosureRequest:
+    """A 開示請求 through its person's household: 404 if the user does not see the
+    household (as for one that does not exist), 403 if they see it but do not manage
+    the person."""
+    disclosure = DisclosureRequest.objects.select_related("person__household").filter(pk=pk).first()
+    if disclosure is None:
+        raise Http404
+    household_get_for_user(user=user, pk=disclosure.person.household_id)
+    if not may_handle_disclosure(user=user, person=disclosure.person):
+        raise PermissionDenied
+    return disclosure
+
+
+def disclosures_of(*, person: Person) -> list[DisclosureRequest]:
+    """The person's requests with their drafts' jobs (newest first); the caller has
+    checked ``may_handle_disclosure``."""
+    return list(
+        DisclosureRequest.objects.filter(person=person)
+        .select_related("recorded_by")
+        .prefetch_related("draft_jobs__requested_by")
+    )

@@ -30,14 +30,16 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agencies.models import User
+from cases.models import Person
 from core.japanese import fiscal_year
 from core.saving import model_save
 from meetings.models import Meeting
 
-from .models import PacketCounter, ReportFile, ReportJob
+from .models import DisclosureRequest, PacketCounter, ReportFile, ReportJob
 from .permissions import (
     DOWNLOAD,
     may_handle_copy,
+    may_handle_disclosure,
     may_request_annual,
     may_request_national,
     may_request_packet,
@@ -101,6 +103,42 @@ def national_report_request(*, actor: User, fiscal_year: int) -> ReportJob:
         raise PermissionDenied
     year = _fiscal_year_checked(fiscal_year)
     return _job_create(actor=actor, kind=Kind.NATIONAL, fiscal_year=year)
+
+
+# ---------------------------------------------------------------------------
+# 開示請求: the record of the request, and the draft for the 開示決定
+
+
+@transaction.atomic
+def disclosure_request_record(
+    *, actor: User, person: Person, received_on: dt.date, note: str = ""
+) -> DisclosureRequest:
+    """Record a person's 開示請求 (受付). Only a coordinator who manages the person."""
+    if not may_handle_disclosure(user=actor, person=person):
+        raise PermissionDenied
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "受付日に未来の日付は入力できません。"})
+    disclosure = DisclosureRequest(
+        person=person, received_on=received_on, recorded_by=actor, note=note
+    )
+    model_save(disclosure, actor=actor, reason="開示請求を受付")
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_draft_request(*, actor: User, disclosure: DisclosureRequest) -> ReportJob:
+    """Ask for the draft of the 開示決定; only its requester will download it."""
+    if not may_handle_disclosure(user=actor, person=disclosure.person):
+        raise PermissionDenied
+    pending = ReportJob.objects.filter(
+        kind=Kind.DISCLOSURE_DRAFT,
+        disclosure=disclosure,
+        requested_by=actor,
+        status__in=[Status.QUEUED, Status.RUNNING],
+    )
+    if pending.exists():
+        raise ValidationError("この開示請求の下書きはすでに作成中です。")
+    return _job_create(actor=actor, kind=Kind.DISCLOSURE_DRAFT, disclosure=disclosure)
 
 
 # ---------------------------------------------------------------------------

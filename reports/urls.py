@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_targets
+from . import views, views_disclosure, views_targets
 
 app_name = "reports"
 
@@ -13,6 +13,21 @@ urlpatterns = [
     path("meetings/<uuid:pk>/packets/request/", views.packet_request, name="packet_request"),
     path("copies/<uuid:pk>/return/", views.copy_return, name="copy_return"),
     path("copies/<uuid:pk>/reissue/", views.copy_reissue, name="copy_reissue"),
+    path(
+        "households/<uuid:household_pk>/persons/<uuid:pk>/disclosures/",
+        views_disclosure.disclosure_list,
+        name="disclosure_list",
+    ),
+    path(
+        "households/<uuid:household_pk>/persons/<uuid:pk>/disclosures/new/",
+        views_disclosure.disclosure_new,
+        name="disclosure_new",
+    ),
+    path(
+        "disclosures/<uuid:pk>/draft/",
+        views_disclosure.disclosure_draft,
+        name="disclosure_draft",
+    ),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/status/", views.job_status, name="job_status"),
     path("files/<uuid:pk>/", views.file_download, name="file_download"),

@@ -17,6 +17,7 @@ import pytest
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.roles import Role
 from agencies.services import resource_save
@@ -209,6 +210,11 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "reports:packet_request":       ("POST", (LOGIN, 403, 403, 404, 302, 404, 404)),
     "reports:copy_return":          ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
     "reports:copy_reissue":         ("POST", (LOGIN, 403, 404, 404, 302, 404, 404)),
+    # 開示請求: the coordinators who manage the person (an empty form: 400; the draft
+    # button without its token goes back with a message).
+    "reports:disclosure_list":      ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "reports:disclosure_new":       ("POST", (LOGIN, 400, 403, 404, 404, 404, 404)),
+    "reports:disclosure_draft":     ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
     "reports:job_detail":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     "reports:job_status":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     "reports:file_download":        ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
@@ -249,6 +255,21 @@ def consent_objects(case, coordinator) -> dict[str, dict]:
         "consent:consent_new": member,
         "consent:consent_withdraw": {**member, "pk": consent.pk},
         "consent:consent_document": {**member, "pk": consent.pk},
+    }
+
+
+def disclosure_objects(case, coordinator) -> dict[str, dict]:
+    from reports.services import disclosure_request_record
+
+    person = case.subjects.get()
+    disclosure = disclosure_request_record(
+        actor=coordinator, person=person, received_on=timezone.localdate()
+    )
+    member = {"household_pk": case.household_id, "pk": person.pk}
+    return {
+        "reports:disclosure_list": member,
+        "reports:disclosure_new": member,
+        "reports:disclosure_draft": {"pk": disclosure.pk},
     }
 
 
@@ -435,6 +456,7 @@ def _build_world() -> dict:
         "staff:transfer": {"pk": staff_assigned.pk},
         "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},
+        **disclosure_objects(case, coordinator),
     }
     objects.update(
         matrix_objects(

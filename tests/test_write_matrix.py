@@ -33,6 +33,7 @@ from core.japanese import fiscal_year
 from meetings import services as meeting_services
 from referrals import services as referral_services
 from reports.models import ReportFile, ReportJob
+from reports.services import disclosure_request_record
 from tests.factories import (
     TEST_PASSWORD,
     AgencyFactory,
@@ -219,6 +220,10 @@ ROWS = [
     row("reports:packet_request",     L, 404, 404, 404, 404, 404, 404, 403, 403, 404, OK, 404, 404),
     row("reports:copy_return",        L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
     row("reports:copy_reissue",       L, 404, 404, 404, 404, 404, 404, 403, 404, 404, OK, 404, 404),
+    # 開示請求: the coordinators who manage the person record it and ask for the draft;
+    # those who see the household but do not manage the person are refused (403).
+    row("reports:disclosure_new",     L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    row("reports:disclosure_draft",   L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     # 成果指標の目標値: the managers only (no case data; the refusal is logged all the same).
     row("reports:targets",            L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403),
     # Accounts: each user's own session and credentials, no case data.
@@ -297,6 +302,9 @@ def _build_world() -> dict[str, Any]:
     person = case.subjects.get()
     consent = make_consent(
         actor=coordinator, person=person, agencies=[consent_agency, department, hub]
+    )
+    disclosure = disclosure_request_record(
+        actor=coordinator, person=person, received_on=timezone.localdate()
     )
     partner_access = services.case_access_grant(
         actor=coordinator, case=case, agency=department, reason="生活保護の相談"
@@ -552,6 +560,8 @@ def _build_world() -> dict[str, Any]:
         "reports:packet_request": m,
         "reports:copy_return": {"pk": issued.pk},
         "reports:copy_reissue": {"pk": issued.pk},
+        "reports:disclosure_new": {"household_pk": case.household_id, "pk": person.pk},
+        "reports:disclosure_draft": {"pk": disclosure.pk},
     }
     case.refresh_from_db()  # its plans moved it on (and its version with it)
     query = {
@@ -809,6 +819,7 @@ def _build_world() -> dict[str, Any]:
             "agencies_count": "1",
         },
         "reports:annual_request": {"fiscal_year": "2025"},
+        "reports:disclosure_new": {**date_post("received_on", today), "note": "窓口で請求"},
         "reports:national_request": {"fiscal_year": "2025"},
         "reports:targets": {
             "fiscal_year": str(fiscal_year(timezone.now())),

@@ -487,6 +487,8 @@ def household_detail(request: HttpRequest, pk) -> HttpResponse:
             "can_work": Need.WORK in needs,
             "can_edit_members": Need.WORK in needs and not masking.household_masked(household.pk),
             "can_manage": Need.MANAGE in needs,
+            # 開示請求 is the managing coordinators' (reports.permissions asks again).
+            "can_disclose": Need.MANAGE in needs and request.user.has_role(Role.COORDINATOR),
             "can_propose": may_propose(request.user, household),
         },
     )
