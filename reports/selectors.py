@@ -80,7 +80,21 @@ def file_get_for_user(*, user: User, pk) -> ReportFile:
     return file
 
 
-def packet_copies(*, user: User, meeting: Meeting) -> list[ReportFile]:
+def copies_issued_to(*, user: User, limit: int = 20) -> QuerySet[ReportFile]:
+    """The packet copies issued to the user as an attendee that they may still download."""
+    return (
+        files_downloadable_by(user)
+        .filter(attendee__user=user, copy_number__isnull=False)
+        .select_related("meeting")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def downloadable_copy_ids(*, user: User, meeting: Meeting) -> set:
+    return set(files_downloadable_by(user).filter(meeting=meeting).values_list("pk", flat=True))
+
+
+def packet_copies(*, meeting: Meeting) -> list[ReportFile]:
     """Every numbered copy of a meeting's papers — who received which number, and its
     state — for the secretariat's record (downloads stay per copy)."""
     return list(

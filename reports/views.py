@@ -65,10 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "may_annual": may_request_annual(user=user),
         "may_national": may_request_national(user=user),
         "jobs": selectors.jobs_for_user(user=user),
-        "my_copies": selectors.files_downloadable_by(user)
-        .filter(attendee__user=user, copy_number__isnull=False)
-        .select_related("meeting")
-        .order_by("-created_at")[:20],
+        "my_copies": selectors.copies_issued_to(user=user),
         "year_form": ReportYearForm(),
     }
     return render(request, "reports/index.html", context)
@@ -107,12 +104,8 @@ def meeting_packets(request: HttpRequest, pk) -> HttpResponse:
     meeting = meeting_get_for_user(user=request.user, pk=pk)
     if not may_request_packet(user=request.user, meeting=meeting):
         raise PermissionDenied
-    downloadable = set(
-        selectors.files_downloadable_by(request.user)
-        .filter(meeting=meeting)
-        .values_list("pk", flat=True)
-    )
-    copies = selectors.packet_copies(user=request.user, meeting=meeting)
+    downloadable = selectors.downloadable_copy_ids(user=request.user, meeting=meeting)
+    copies = selectors.packet_copies(meeting=meeting)
     return render(
         request,
         "reports/meeting_packets.html",
