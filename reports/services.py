@@ -142,6 +142,9 @@ def disclosure_draft_request(*, actor: User, disclosure: DisclosureRequest) -> R
     return _job_create(actor=actor, kind=Kind.DISCLOSURE_DRAFT, disclosure=disclosure)
 
 
+ALREADY_DECIDED = "この開示請求はすでに決定済みです。決定は変更できません。"
+
+
 @transaction.atomic
 def disclosure_decide(
     *,
@@ -159,7 +162,7 @@ def disclosure_decide(
         raise PermissionDenied
     locked = DisclosureRequest.objects.select_for_update().get(pk=disclosure.pk)
     if not locked.is_pending:
-        raise ValidationError("この開示請求はすでに決定済みです。決定は変更できません。")
+        raise ValidationError(ALREADY_DECIDED)
     errors = {}
     if decision not in DisclosureRequest.Decision.values:
         errors["decision"] = "開示決定を「全部開示」「一部開示」「不開示」から選んでください。"

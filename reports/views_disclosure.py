@@ -154,9 +154,6 @@ def _decision_refused(request: HttpRequest, disclosure: DisclosureRequest, error
     )
 
 
-ALREADY_DECIDED = "この開示請求はすでに決定済みです。決定は変更できません。"
-
-
 @require_POST
 def disclosure_decide(request: HttpRequest, pk) -> HttpResponse:
     disclosure = selectors.disclosure_get_for_user(user=request.user, pk=pk)
@@ -202,8 +199,8 @@ def disclosure_decide(request: HttpRequest, pk) -> HttpResponse:
     if not disclosure.is_pending:
         # Decided already (another tab, a replayed request): the form is gone from the
         # page, so the refusal is said once, above it — whatever else was wrong.
-        messages.error(request, ALREADY_DECIDED)
-        _decision_refused(request, disclosure, {None: [ALREADY_DECIDED]})
+        messages.error(request, services.ALREADY_DECIDED)
+        _decision_refused(request, disclosure, {None: [services.ALREADY_DECIDED]})
         return _detail_page(request, disclosure, None, status=400)
     _decision_refused(request, disclosure, form.errors)
     return _detail_page(request, disclosure, form, status=400)
