@@ -35,7 +35,8 @@ from zoneinfo import ZoneInfo
 
 import city_names as names
 import psycopg
-from copyload import LoadError, Table
+from casework import fill_history, plan_casework, record_rows
+from copyload import LoadError, Table, copy_together
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ PERSONAS = {
     "bench_staff": "機関の職員（地域包括支援センター）",
     "bench_staff_big": "機関の職員（事例の多い生活困窮の窓口）",
     "bench_secretariat": "会議の事務局（全会議体の誓約書あり）",
+    "bench_manager": "管理職（年次評価の数字をホームで見る）",
 }
 
 
@@ -579,6 +581,7 @@ class City:
                 u for u in self.users if u.role == STAFF and u.agency_id == self.big.id
             ),
             "bench_secretariat": next(u for u in self.users if u.role == SECRETARIAT),
+            "bench_manager": next(u for u in self.users if u.role == MANAGER),
         }
         for username, user in picks.items():
             user.username = username
@@ -1876,13 +1879,70 @@ def main() -> None:
     meeting_model = model("meetings.Meeting")
     loader.load(meeting_model, meetings["meetings"])
     loader.load(meeting_model.bodies.through, meetings["meeting_bodies"])
-    loader.load(model("meetings.Attendee"), meetings["attendees"])
+    for number, attendee in enumerate(meetings["attendees"], start=1):
+        attendee["id"] = number  # the packet copies point at them
+    loader.load(model("meetings.Attendee"), meetings["attendees"], explicit_pk=True)
     loader.load(model("meetings.AgendaItem"), meetings["items"])
     loader.load(model("meetings.Decision"), meetings["decisions"])
     loader.load(model("meetings.RegionalIssue"), meetings["regional_issues"])
     loader.load(model("meetings.BodyCaseHandling"), meetings["handlings"])
     loader.load(model("cases.CaseAccess"), city.accesses, explicit_pk=True)
-    loader.load(model("cases.CaseEvent"), city.event_rows())
+
+    t = time.perf_counter()
+    work = plan_casework(
+        city, seed=args.seed, consultation_rows=consultation_rows, meetings=meetings
+    )
+    print(f"Planned the casework in {time.perf_counter() - t:.1f} s", flush=True)
+    rows = work.rows
+    for label, explicit in (
+        ("agencies.CommunityResource", True),
+        ("agencies.ResourceYearFigures", False),
+        ("reports.OutcomeTarget", False),
+        ("cases.Assessment", False),
+        ("cases.AssessmentMember", True),
+        ("cases.SupportPlan", False),
+        ("cases.PlanStakeholder", False),
+        ("cases.PlanTask", False),
+        ("cases.CaseSuspension", True),
+        ("cases.CaseClosure", True),
+        ("referrals.Referral", False),
+        ("cases.OutreachEngagement", False),
+        ("cases.OutreachContact", False),
+        ("cases.ParticipationSupport", False),
+        ("reports.ReportJob", False),
+        ("reports.ReportFile", False),
+        ("reports.PacketCounter", False),
+    ):
+        loader.load(model(label), rows[label], explicit_pk=explicit)
+    loader.load(
+        model("cases.AssessmentMember").issues.through,
+        (
+            {"id": tid, "assessmentmember_id": m["id"], "issuecategory_id": iid}
+            for m in rows["cases.AssessmentMember"]
+            for tid, iid in m["_issues"]
+        ),
+        explicit_pk=True,
+    )
+    loader.load(
+        model("referrals.Referral").issues.through,
+        (
+            {"id": tid, "referral_id": r["id"], "issuecategory_id": iid}
+            for r in rows["referrals.Referral"]
+            for tid, iid in r["_issues"]
+        ),
+        explicit_pk=True,
+    )
+    loader.load(model("cases.CaseEvent"), itertools.chain(city.event_rows(), work.events))
+    print("Support records (支援経過) with their timeline lines, streamed:", flush=True)
+    copy_together(
+        lambda: psycopg.connect(url),
+        {
+            "record": Table(model("cases.SupportRecord"), now=city.anchor),
+            "event": Table(model("cases.CaseEvent"), now=city.anchor),
+        },
+        record_rows(city, work, seed=args.seed),
+        loader.report,
+    )
     print("History (simple-history '+' rows):", flush=True)
     loader.history(model("cases.Household"), city.households)
     loader.history(model("cases.Person"), city.persons)
@@ -1892,6 +1952,8 @@ def main() -> None:
         m2m=("_issues", "consultation_id", "issuecategory_id"),
     )
     loader.history(case_model, case_rows, m2m=("_subjects", "case_id", "person_id"))
+    print("History (simple-history '+' rows of every other model, INSERT … SELECT):", flush=True)
+    fill_history(conn, city.anchor, loader.report)
     loader.reset_sequences()
     t = time.perf_counter()
     conn.autocommit = True
