@@ -235,14 +235,18 @@ class City:
         self.wareki = format_wareki
         self.fy_prefix = fiscal_year_prefix
 
-        def n(full: int, minimum: int) -> int:
+        def n(full: int, minimum: int, *, shrink: bool = False) -> int:
+            # Below scale 0.01 (the CI smoke) the households, consultations and cases
+            # shrink on; the agencies and users keep their floor (the personas need them).
+            if shrink and scale < 0.01:
+                minimum = max(1, round(minimum * scale / 0.01))
             return max(minimum, round(full * scale))
 
         self.n_agencies = n(200, 20)
         self.n_users = n(2000, 40)
-        self.n_households = n(120_000, 1_200)
-        self.n_consultations = max(self.n_households, n(150_000, 1_500))
-        self.n_cases = min(n(50_000, 500), self.n_households)
+        self.n_households = n(120_000, 1_200, shrink=True)
+        self.n_consultations = max(self.n_households, n(150_000, 1_500, shrink=True))
+        self.n_cases = min(n(50_000, 500, shrink=True), self.n_households)
         self.meeting_interval_months = 1 if scale >= 0.5 else 3
 
         self.areas: list[dict] = []
