@@ -199,6 +199,7 @@ def copy_together(
             counts[key] += 1
     # The ExitStack closed the COPYs, then committed and closed each connection.
     seconds = time.perf_counter() - started
-    for key, table in tables.items():
-        report(f"{table.name} (streamed)", counts[key], seconds)
+    for n, (key, table) in enumerate(tables.items()):
+        # One stream: its time is reported once, on the first table.
+        report(f"{table.name} (streamed)", counts[key], seconds if n == 0 else 0.0)
     return counts

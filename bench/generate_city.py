@@ -7,8 +7,11 @@
 Drops and recreates the database, runs the migrations against it, then loads (at scale
 1.0) about 200 agencies, 2,000 users, 120,000 households and their members, 150,000
 consultations, 50,000 cases with their access rows and timelines, consents, meeting bodies
-with members, pledges, meetings and agendas, and the simple-history "+" rows of
-households, people, consultations and cases. Rows go in with PostgreSQL COPY; the columns
+with members, pledges, meetings and agendas; then the casework in proportion
+(bench/casework.py): 1,000,000 支援経過 with their timeline lines, plans with 関係者 and
+役割分担, assessments, つなぐシート, outreach, 参加支援, 終結 and 中断, 社会資源, packets and
+annual/national report files; and the simple-history "+" rows of every model that has
+history. Rows go in with PostgreSQL COPY; the columns
 come from the Django models (bench/copyload.py), not from this file. Deterministic for a
 given --seed and --today. Everything is fictional: names from lists of common names,
 addresses in 架空市, phone numbers and postal codes starting with 000.
