@@ -9,6 +9,7 @@ stops the load with its name. Keys starting with ``_`` are the generator's own n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import json
@@ -56,6 +57,7 @@ class Table:
         self._plan: list[tuple[str, Callable | None, Callable | None, frozenset | None]] = []
         self._keys: frozenset[str] | None = None
         self.defaulted: list[str] = []
+        self._missing: dict[str, Callable] = {}
 
     # -- planning -------------------------------------------------------------------
 
@@ -106,6 +108,8 @@ class Table:
             if f.column in keys:
                 conv = plain if isinstance(f, models.JSONField) else None
                 plan.append((f.column, None, conv, choices))
+                with contextlib.suppress(LoadError):  # a later row may leave it out
+                    self._missing[f.column] = self._filler(f)
             else:
                 plan.append((f.column, self._filler(f), None, None))
                 self.defaulted.append(f.column)
@@ -120,7 +124,12 @@ class Table:
             if fill is not None:
                 out.append(fill(row))
                 continue
-            value = row[column]
+            try:
+                value = row[column]
+            except KeyError:
+                if column not in self._missing:
+                    raise LoadError(f"{self.name}.{column}: a row leaves it out") from None
+                value = self._missing[column](row)
             if conv is not None:
                 value = conv(value)
             if choices is not None and value not in choices:
@@ -157,3 +166,40 @@ class Table:
         conn.commit()
         report(self.name, count, time.perf_counter() - started)
         return count
+
+
+def copy_together(
+    connect: Callable[[], Any],
+    tables: dict[str, Table],
+    rows: Iterable[tuple[str, dict]],
+    report: Callable[[str, int, float], None],
+) -> dict[str, int]:
+    """COPY one stream of ``(key, row)`` into several tables at once, one connection and
+    one COPY per table (a connection runs one COPY at a time): a stream too big to hold
+    in memory, whose rows belong to different tables, is read once."""
+    from contextlib import ExitStack
+
+    started = time.perf_counter()
+    counts = dict.fromkeys(tables, 0)
+    with ExitStack() as stack:
+        conns = {key: stack.enter_context(connect()) for key in tables}
+        writers: dict[str, Any] = {}
+        for key, row in rows:
+            writer = writers.get(key)
+            table = tables[key]
+            values = table.values(row)
+            if writer is None:
+                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(map(sql.Identifier, table.columns)),
+                )
+                cur = stack.enter_context(conns[key].cursor())
+                writer = writers[key] = stack.enter_context(cur.copy(statement)).write_row
+            writer(values)
+            counts[key] += 1
+    # The ExitStack closed the COPYs, then committed and closed each connection.
+    seconds = time.perf_counter() - started
+    for n, (key, table) in enumerate(tables.items()):
+        # One stream: its time is reported once, on the first table.
+        report(f"{table.name} (streamed)", counts[key], seconds if n == 0 else 0.0)
+    return counts

@@ -7,8 +7,11 @@
 Drops and recreates the database, runs the migrations against it, then loads (at scale
 1.0) about 200 agencies, 2,000 users, 120,000 households and their members, 150,000
 consultations, 50,000 cases with their access rows and timelines, consents, meeting bodies
-with members, pledges, meetings and agendas, and the simple-history "+" rows of
-households, people, consultations and cases. Rows go in with PostgreSQL COPY; the columns
+with members, pledges, meetings and agendas; then the casework in proportion
+(bench/casework.py): 1,000,000 支援経過 with their timeline lines, plans with 関係者 and
+役割分担, assessments, つなぐシート, outreach, 参加支援, 終結 and 中断, 社会資源, packets and
+annual/national report files; and the simple-history "+" rows of every model that has
+history. Rows go in with PostgreSQL COPY; the columns
 come from the Django models (bench/copyload.py), not from this file. Deterministic for a
 given --seed and --today. Everything is fictional: names from lists of common names,
 addresses in 架空市, phone numbers and postal codes starting with 000.
@@ -35,7 +38,8 @@ from zoneinfo import ZoneInfo
 
 import city_names as names
 import psycopg
-from copyload import LoadError, Table
+from casework import fill_history, plan_casework, record_rows
+from copyload import LoadError, Table, copy_together
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +63,7 @@ PERSONAS = {
     "bench_staff": "機関の職員（地域包括支援センター）",
     "bench_staff_big": "機関の職員（事例の多い生活困窮の窓口）",
     "bench_secretariat": "会議の事務局（全会議体の誓約書あり）",
+    "bench_manager": "管理職（年次評価の数字をホームで見る）",
 }
 
 
@@ -233,14 +238,18 @@ class City:
         self.wareki = format_wareki
         self.fy_prefix = fiscal_year_prefix
 
-        def n(full: int, minimum: int) -> int:
+        def n(full: int, minimum: int, *, shrink: bool = False) -> int:
+            # Below scale 0.01 (the CI smoke) the households, consultations and cases
+            # shrink on; the agencies and users keep their floor (the personas need them).
+            if shrink and scale < 0.01:
+                minimum = max(1, round(minimum * scale / 0.01))
             return max(minimum, round(full * scale))
 
         self.n_agencies = n(200, 20)
         self.n_users = n(2000, 40)
-        self.n_households = n(120_000, 1_200)
-        self.n_consultations = max(self.n_households, n(150_000, 1_500))
-        self.n_cases = min(n(50_000, 500), self.n_households)
+        self.n_households = n(120_000, 1_200, shrink=True)
+        self.n_consultations = max(self.n_households, n(150_000, 1_500, shrink=True))
+        self.n_cases = min(n(50_000, 500, shrink=True), self.n_households)
         self.meeting_interval_months = 1 if scale >= 0.5 else 3
 
         self.areas: list[dict] = []
@@ -579,6 +588,7 @@ class City:
                 u for u in self.users if u.role == STAFF and u.agency_id == self.big.id
             ),
             "bench_secretariat": next(u for u in self.users if u.role == SECRETARIAT),
+            "bench_manager": next(u for u in self.users if u.role == MANAGER),
         }
         for username, user in picks.items():
             user.username = username
@@ -1876,13 +1886,70 @@ def main() -> None:
     meeting_model = model("meetings.Meeting")
     loader.load(meeting_model, meetings["meetings"])
     loader.load(meeting_model.bodies.through, meetings["meeting_bodies"])
-    loader.load(model("meetings.Attendee"), meetings["attendees"])
+    for number, attendee in enumerate(meetings["attendees"], start=1):
+        attendee["id"] = number  # the packet copies point at them
+    loader.load(model("meetings.Attendee"), meetings["attendees"], explicit_pk=True)
     loader.load(model("meetings.AgendaItem"), meetings["items"])
     loader.load(model("meetings.Decision"), meetings["decisions"])
     loader.load(model("meetings.RegionalIssue"), meetings["regional_issues"])
     loader.load(model("meetings.BodyCaseHandling"), meetings["handlings"])
     loader.load(model("cases.CaseAccess"), city.accesses, explicit_pk=True)
-    loader.load(model("cases.CaseEvent"), city.event_rows())
+
+    t = time.perf_counter()
+    work = plan_casework(
+        city, seed=args.seed, consultation_rows=consultation_rows, meetings=meetings
+    )
+    print(f"Planned the casework in {time.perf_counter() - t:.1f} s", flush=True)
+    rows = work.rows
+    for label, explicit in (
+        ("agencies.CommunityResource", True),
+        ("agencies.ResourceYearFigures", False),
+        ("reports.OutcomeTarget", False),
+        ("cases.Assessment", False),
+        ("cases.AssessmentMember", True),
+        ("cases.SupportPlan", False),
+        ("cases.PlanStakeholder", False),
+        ("cases.PlanTask", False),
+        ("cases.CaseSuspension", True),
+        ("cases.CaseClosure", True),
+        ("referrals.Referral", False),
+        ("cases.OutreachEngagement", False),
+        ("cases.OutreachContact", False),
+        ("cases.ParticipationSupport", False),
+        ("reports.ReportJob", False),
+        ("reports.ReportFile", False),
+        ("reports.PacketCounter", False),
+    ):
+        loader.load(model(label), rows[label], explicit_pk=explicit)
+    loader.load(
+        model("cases.AssessmentMember").issues.through,
+        (
+            {"id": tid, "assessmentmember_id": m["id"], "issuecategory_id": iid}
+            for m in rows["cases.AssessmentMember"]
+            for tid, iid in m["_issues"]
+        ),
+        explicit_pk=True,
+    )
+    loader.load(
+        model("referrals.Referral").issues.through,
+        (
+            {"id": tid, "referral_id": r["id"], "issuecategory_id": iid}
+            for r in rows["referrals.Referral"]
+            for tid, iid in r["_issues"]
+        ),
+        explicit_pk=True,
+    )
+    loader.load(model("cases.CaseEvent"), itertools.chain(city.event_rows(), work.events))
+    print("Support records (支援経過) with their timeline lines, streamed:", flush=True)
+    copy_together(
+        lambda: psycopg.connect(url),
+        {
+            "record": Table(model("cases.SupportRecord"), now=city.anchor),
+            "event": Table(model("cases.CaseEvent"), now=city.anchor),
+        },
+        record_rows(city, work, seed=args.seed),
+        loader.report,
+    )
     print("History (simple-history '+' rows):", flush=True)
     loader.history(model("cases.Household"), city.households)
     loader.history(model("cases.Person"), city.persons)
@@ -1892,6 +1959,8 @@ def main() -> None:
         m2m=("_issues", "consultation_id", "issuecategory_id"),
     )
     loader.history(case_model, case_rows, m2m=("_subjects", "case_id", "person_id"))
+    print("History (simple-history '+' rows of every other model, INSERT … SELECT):", flush=True)
+    fill_history(conn, city.anchor, loader.report)
     loader.reset_sequences()
     t = time.perf_counter()
     conn.autocommit = True
