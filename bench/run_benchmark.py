@@ -63,6 +63,7 @@ TARGETS = {
     "cases": 100,
     "consult_p1": 100,
     "consult_last": 100,
+    "households_deep": 100,
     "households": 100,
     "hh_search": 100,
     "case_detail": 100,
@@ -148,7 +149,13 @@ def plan_pages(username: str, kana: str) -> list[Page]:
         total = consultations_visible_to(user).count()
         last = max(1, math.ceil(total / settings.KASANE_PAGE_SIZE))
         if last > 1:
-            url = f"{consultations_url}?page={last}"
+            url = deep_link(
+                consultations_url,
+                "CONSULTATION_ORDER",
+                consultations_visible_to(user),
+                (last - 1) * settings.KASANE_PAGE_SIZE,
+                last,
+            )
             pages.append(Page("consult_last", f"consultation list p{last}", url))
     except Exception as exc:  # the selectors may be renamed while the app moves on
         pages.append(Page("consult_last", "consultation list last", consultations_url))
@@ -156,6 +163,17 @@ def plan_pages(username: str, kana: str) -> list[Page]:
         cases_visible_to = None
     households_url = reverse("cases:household_list")
     pages.append(Page("households", "household list", households_url))
+    try:
+        from cases.selectors import households_visible_to
+
+        seen = households_visible_to(user).count()
+        middle = seen // 2
+        if middle > settings.KASANE_PAGE_SIZE:
+            url = deep_link(households_url, "HOUSEHOLD_ORDER", households_visible_to(user), middle)
+            number = middle // settings.KASANE_PAGE_SIZE + 1
+            pages.append(Page("households_deep", f"household list p{number}", url))
+    except Exception as exc:
+        print(f"  ({username}: no deep household page: {exc!r})")
     query = urllib.parse.urlencode({"q": kana})
     pages.append(Page("hh_search", f"household search q={kana}", f"{households_url}?{query}"))
     case = None
@@ -183,6 +201,19 @@ def plan_pages(username: str, kana: str) -> list[Page]:
     for page in pages:
         unique.setdefault(page.url, page)
     return list(unique.values())
+
+
+def deep_link(url: str, order_name: str, rows, offset: int, number: int | None = None) -> str:
+    """A link to the page that starts after row ``offset`` of a list: the keyset
+    cursor (``?after=``) where the app pages by keyset, else ``?page=``."""
+    from cases import selectors
+
+    keyset = getattr(selectors, order_name, None)
+    if keyset is None:  # an app before keyset paging (``--app-dir``)
+        return f"{url}?page={number or 1}"
+    names = [f.name for f in keyset.fields]
+    key = rows.order_by(*keyset.ordering()).values_list(*names)[offset - 1]
+    return f"{url}?{urllib.parse.urlencode({'after': keyset.encode(key)})}"
 
 
 def count_queries(username: str, pages: list[Page]) -> None:
