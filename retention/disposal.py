@@ -94,6 +94,16 @@ HOUSEHOLD_MODELS: tuple[type[models.Model], ...] = (
 )
 
 
+def counts_in_order(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A 廃棄記録's counts as the 廃棄簿 shows them: the case first, its content, the
+    household, then the history rows (the database keeps no key order)."""
+    models_shown = (*reversed(CONTENT_MODELS), *reversed(HOUSEHOLD_MODELS))
+    order = [str(model._meta.verbose_name) for model in models_shown]
+    order = list(dict.fromkeys([*order, HISTORY_ROWS]))
+    rank = {name: index for index, name in enumerate(order)}
+    return sorted(counts.items(), key=lambda pair: (rank.get(pair[0], len(rank)), pair[0]))
+
+
 def is_historical(model: type[models.Model]) -> bool:
     return issubclass(model, HistoricalChanges)
 
@@ -206,7 +216,7 @@ def rows_delete(model: type[models.Model], ids: list, counts: Counter) -> None:
     if not ids:
         return
     model._base_manager.filter(pk__in=ids).delete()
-    counts[str(model._meta.verbose_name_plural)] += len(ids)
+    counts[str(model._meta.verbose_name)] += len(ids)
     history_manager = getattr(model, "history", None)
     if history_manager is None:
         return

@@ -22,6 +22,7 @@ from agencies.audit import Action, access_event_record
 from agencies.models import User
 from core.japanese import fiscal_year_label, format_wareki
 from retention import services
+from retention.disposal import counts_in_order
 from retention.models import DisposalItem, DisposalPlan, RecordKind
 from retention.rules import retention_years_all
 from retention.selectors import disposal_plans_for
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError(f"職員「{actor}」が見つかりません。")
         plan = None
         if "plan" in options:
-            plan = self._plan(user, options["plan"], action)
+            plan = self._plan(user, options.pop("plan"), action)
         try:
             getattr(self, f"_{action}")(user, plan, **options)
         except PermissionDenied as exc:
@@ -193,5 +194,5 @@ class Command(BaseCommand):
             if item.skip_reason:
                 line += f"　理由：{item.skip_reason}"
             if item.counts:
-                line += "　" + "、".join(f"{name} {n}" for name, n in item.counts.items())
+                line += "　" + "、".join(f"{name} {n}" for name, n in counts_in_order(item.counts))
             self.stdout.write(line)
