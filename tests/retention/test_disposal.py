@@ -13,10 +13,20 @@ from django.db import IntegrityError, transaction
 
 from agencies.models import AccessEvent
 from agencies.roles import Role
-from cases.models import Case, CaseEvent, Consultation, DvSupportMeasure, Household, Person
-from cases.services import support
+from cases.models import (
+    Case,
+    CaseEvent,
+    Consultation,
+    DvSupportMeasure,
+    Household,
+    OutreachContact,
+    OutreachEngagement,
+    Person,
+)
+from cases.services import outreach, support
 from consent.models import Consent
-from meetings.models import Meeting
+from meetings import services as meeting_services
+from meetings.models import AgendaItem, Meeting
 from reports.models import DisclosureRequest, ReportFile, ReportJob
 from reports.services import disclosure_request_record
 from retention.disposal import CONTENT_MODELS, content_of, is_historical
@@ -30,6 +40,7 @@ from retention.services import (
     disposal_plan_list,
 )
 from tests.factories import make_consultation, member_data, open_case, user_with_role
+from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge, propose
 
 from .helpers import close, closed_case, full_case, history_rows, received_in, tokyo
 
@@ -435,3 +446,73 @@ def test_every_model_that_refers_to_case_content_is_part_of_it():
             if related not in content:
                 missing.append(f"{related.__name__}.{rel.field.name} → {model.__name__}")
     assert missing == []
+
+
+def test_an_outreach_still_going_holds_its_consultation_back_and_an_ended_one_goes_with_it(
+    staff_assigned, manager, manager2
+):
+    engagement = outreach.outreach_start(
+        actor=staff_assigned,
+        household=None,
+        household_data={"address": "架空市若葉町2-3-4"},
+        person_data=member_data(family_name="小林"),
+        started_on=dt.date(2018, 4, 10),
+        concern="訪問しても会えない",
+    )
+    contact = outreach.outreach_contact_add(
+        actor=staff_assigned,
+        engagement=engagement,
+        contacted_on=dt.date(2018, 4, 20),
+        method="visit",
+        what_happened="不在。手紙を置いた。",
+    )
+    consultation = received_in(
+        make_consultation(
+            actor=staff_assigned,
+            household=engagement.household,
+            outcome=Consultation.Outcome.CONTINUING,
+        ),
+        tokyo(2018, 5, 1),
+    )
+    outreach.outreach_link_consultation(
+        actor=staff_assigned, engagement=engagement, consultation=consultation
+    )
+
+    listing = disposal_plan_list(actor=manager, now=NOW)
+    assert listing.plan is None
+    assert [reasons for _, reasons in listing.held_back] == [["伴走中のアウトリーチがある"]]
+
+    outreach.outreach_end(
+        actor=staff_assigned, engagement=engagement, ended_on=dt.date(2018, 6, 1), end_reason="転居"
+    )
+    plan, _ = disposal_plan_execute(actor=manager, plan=approved(manager, manager2), now=NOW)
+    counts = plan.items.get().counts
+    assert (counts["アウトリーチ"], counts["相談受付"], counts["世帯"]) == (1, 1, 1)
+    assert not OutreachEngagement.objects.filter(pk=engagement.pk).exists()
+    assert history_of(OutreachContact, [contact.pk]) == 0
+
+
+def test_a_meeting_not_yet_held_or_an_open_proposal_holds_the_case_back(
+    staff_assigned, coordinator, secretariat, manager, manager2
+):
+    consultation = make_consultation(actor=staff_assigned)
+    case = open_case(consultation, actor=coordinator)
+    body = make_body(secretariat)
+    pledge(secretariat, body, secretariat)
+    meeting = make_meeting(secretariat, [body])
+    item = add_item(secretariat, meeting, body, case=case)
+    proposal = propose(body, case=case)
+    close(case, actor=coordinator, at=tokyo(2018, 6, 1))
+
+    listing = disposal_plan_list(actor=manager, now=NOW)
+    assert [reasons for _, reasons in listing.held_back] == [
+        ["開催前の会議の議題になっている", "処理中の議題の申出がある"]
+    ]
+    # Held, and the proposal withdrawn: the item is the minutes of a held meeting, and goes.
+    meeting_services.proposal_withdraw(actor=coordinator, proposal=proposal)
+    attend(secretariat, meeting, secretariat)
+    meeting_services.meeting_close(actor=secretariat, meeting=meeting)
+    plan, _ = disposal_plan_execute(actor=manager, plan=approved(manager, manager2), now=NOW)
+    assert plan.items.get().status == DisposalItem.Status.DISPOSED
+    assert Meeting.objects.filter(pk=meeting.pk).exists()
+    assert not AgendaItem.objects.filter(pk=item.pk).exists()
