@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from agencies.models import User
 from cases.models import Case, CaseClosure, Consultation
@@ -99,6 +100,19 @@ def disposal_plans_for(*, user: User) -> QuerySet[DisposalPlan]:
     """The 廃棄記録, newest first: the managers see them all, anyone else none."""
     if not may_manage_disposal(user=user):
         return DisposalPlan.objects.none()
-    return DisposalPlan.objects.select_related(
-        "listed_by", "approved_by", "executed_by", "cancelled_by"
-    ).order_by("-listed_at")
+    return (
+        DisposalPlan.objects.select_related(
+            "listed_by", "approved_by", "executed_by", "cancelled_by"
+        )
+        .annotate(
+            item_count=Count("items"),
+            disposed_count=Count("items", filter=Q(items__status=DisposalItem.Status.DISPOSED)),
+        )
+        .order_by("-listed_at")
+    )
+
+
+def disposal_plan_get_for_user(*, user: User, pk) -> DisposalPlan:
+    """One 廃棄記録 with its items; anyone but a manager gets 404, as for one that does
+    not exist."""
+    return get_object_or_404(disposal_plans_for(user=user), pk=pk)
