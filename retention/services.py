@@ -42,6 +42,9 @@ Status = DisposalPlan.Status
 ItemStatus = DisposalItem.Status
 
 CANCEL_REASON_MAX = 200
+# Records on one plan at most: its execution is one transaction (about a third of a
+# second per case here), so a city's first disposal is listed in several plans.
+LIST_LIMIT_MAX = 10_000
 
 
 @dataclass
@@ -61,15 +64,25 @@ def _locked(plan: DisposalPlan) -> DisposalPlan:
 
 
 @transaction.atomic
-def disposal_plan_list(*, actor: User, now: dt.datetime | None = None) -> Listing:
-    """List the records past their 保存年限 on a new plan (nothing is deleted). Records
-    that something still holds are reported, not listed; with nothing to list no plan
-    is made."""
+def disposal_plan_list(
+    *, actor: User, now: dt.datetime | None = None, limit: int | None = None
+) -> Listing:
+    """List the records past their 保存年限 on a new plan (nothing is deleted), the
+    oldest first and at most ``limit`` of them. Records that something still holds are
+    reported, not listed; with nothing to list no plan is made."""
     _require_manager(actor)
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIST_LIMIT_MAX
+    ):
+        raise ValidationError(
+            {"limit": f"件数の上限は1から{LIST_LIMIT_MAX:,}までの整数で指定してください。"}
+        )
     now = now or timezone.now()
     listing = Listing(plan=None)
     listed: list[Candidate] = []
     for candidate in disposal_candidates(now=now):
+        if limit is not None and len(listed) >= limit:
+            break
         reasons = blockers(
             content=content_of(
                 case_ids=candidate.case_ids, consultation_ids=candidate.consultation_ids

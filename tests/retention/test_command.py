@@ -109,6 +109,9 @@ def test_executing_before_approval_is_refused_in_japanese(old_case, manager):
     ("args", "message"),
     [
         (["list", "--actor", "nobody"], "職員「nobody」が見つかりません"),
+        (["list", "--actor", "manager", "--limit", "十"], "1から10,000までの整数"),
+        (["list", "--actor", "manager", "--limit", "0"], "1から10,000までの整数"),
+        (["list", "--actor", "manager", "--limit", "10001"], "1から10,000までの整数"),
         (["show", "zz'; drop", "--actor", "manager"], "見つかりません"),
         (["show", "0000", "--actor", "manager"], "見つかりません"),
         (["cancel", "00000000", "--actor", "manager", "--reason", "x"], "見つかりません"),
@@ -129,3 +132,18 @@ def test_a_cancel_reason_is_bounded(old_case, manager2):
     )
     plan.refresh_from_db()
     assert (plan.status, plan.cancel_reason) == (DisposalPlan.Status.CANCELLED, "監査の前")
+
+
+def test_a_limit_lists_the_oldest_first_and_the_next_list_takes_the_rest(
+    staff_assigned, coordinator, manager
+):
+    newer = closed_case(window=staff_assigned, coordinator=coordinator, at=tokyo(2019, 2, 1))
+    older = closed_case(
+        window=staff_assigned, coordinator=coordinator, at=tokyo(2018, 5, 1), family_name="佐藤"
+    )
+    run("list", "--actor", "manager", "--limit", "1")
+    run("list", "--actor", "manager", "--limit", "1")
+    assert [
+        list(plan.items.values_list("number", flat=True))
+        for plan in DisposalPlan.objects.order_by("listed_at")
+    ] == [[older.number], [newer.number]]

@@ -55,6 +55,12 @@ class Command(BaseCommand):
             if name not in {"list", "plans"}:
                 sub.add_argument("plan", help="廃棄記録のID（先頭8桁以上）")
             sub.add_argument("--actor", required=True, help="操作する管理職のユーザー名")
+            if name == "list":
+                sub.add_argument(
+                    "--limit",
+                    default=None,
+                    help="一つの廃棄記録に載せる件数の上限（古いものから。1〜10000）",
+                )
             if name == "cancel":
                 sub.add_argument("--reason", required=True, help="取りやめの理由")
 
@@ -101,14 +107,18 @@ class Command(BaseCommand):
 
     # -- actions ---------------------------------------------------------------
 
-    def _list(self, user: User, plan, **options) -> None:
+    def _list(self, user: User, plan, *, limit: str | None = None, **options) -> None:
+        if limit is not None and not (limit.isascii() and limit.isdigit() and len(limit) <= 6):
+            raise CommandError("件数の上限（--limit）は1から10,000までの整数で指定してください。")
         years = retention_years_all()
         self.stdout.write(
             "保存年限："
             + "、".join(f"{RecordKind(kind).label} {n}年" for kind, n in years.items())
             + "（終結した年度、ケースにならなかった相談受付は受付の年度の末日から数えます）"
         )
-        listing = services.disposal_plan_list(actor=user)
+        listing = services.disposal_plan_list(
+            actor=user, limit=int(limit) if limit is not None else None
+        )
         for candidate, reasons in listing.held_back:
             self.stdout.write(f"  対象外　{self._label(candidate)}：{'、'.join(reasons)}")
         if listing.plan is None:
