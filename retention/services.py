@@ -182,9 +182,11 @@ def disposal_plan_execute(
     disposed = skipped = 0
     for item in plan.items.select_for_update().order_by("pk"):
         counts: Counter = Counter()
+        # This record's files are deleted after the commit only if its savepoint held.
+        item_files: list[Path] = []
         try:
             with transaction.atomic():  # a savepoint: one record that fails leaves the rest
-                reason = _item_dispose(item, actor=actor, now=now, counts=counts, files=files)
+                reason = _item_dispose(item, actor=actor, now=now, counts=counts, files=item_files)
         except (ProtectedError, RestrictedError) as exc:
             held = getattr(exc, "protected_objects", None) or exc.restricted_objects
             names = sorted({str(obj._meta.verbose_name) for obj in held})
@@ -194,6 +196,7 @@ def disposal_plan_execute(
             skipped += 1
         else:
             item.status, item.counts, item.disposed_at = ItemStatus.DISPOSED, dict(counts), now
+            files += item_files
             disposed += 1
         model_save(
             item,

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from agencies.models import AccessEvent
 from agencies.roles import Role
@@ -29,6 +30,7 @@ from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from reports.models import DisclosureRequest, ReportFile, ReportJob
 from reports.services import disclosure_request_record
+from retention import services as retention_services
 from retention.disposal import CONTENT_MODELS, content_of, is_historical
 from retention.models import DisposalItem, DisposalPlan
 from retention.rules import retained_until
@@ -516,3 +518,64 @@ def test_a_meeting_not_yet_held_or_an_open_proposal_holds_the_case_back(
     assert plan.items.get().status == DisposalItem.Status.DISPOSED
     assert Meeting.objects.filter(pk=meeting.pk).exists()
     assert not AgendaItem.objects.filter(pk=item.pk).exists()
+
+
+def test_a_record_that_cannot_be_deleted_is_skipped_and_keeps_its_files(
+    staff_assigned,
+    coordinator,
+    secretariat,
+    manager,
+    manager2,
+    settings,
+    tmp_path,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """A reference nobody foresaw (PROTECT) rolls back that record alone: its rows, and
+    the bytes of the packet that held it, stay; the other records of the plan go."""
+    settings.KASANE_PRIVATE_ROOT = tmp_path
+    case = full_case(
+        window=staff_assigned,
+        coordinator=coordinator,
+        secretariat=secretariat,
+        at=tokyo(2018, 6, 1),
+    )
+    other = closed_case(
+        window=staff_assigned, coordinator=coordinator, at=tokyo(2018, 7, 1), family_name="小川"
+    )
+    meeting = Meeting.objects.get()
+    job = ReportJob.objects.create(
+        kind=ReportJob.Kind.MEETING_PACKET, meeting=meeting, requested_by=secretariat
+    )
+    (tmp_path / "packet.pdf").write_bytes(b"%PDF")
+    packet = ReportFile.objects.create(
+        job=job,
+        label="会議資料 No.1",
+        filename="p.pdf",
+        content_type="application/pdf",
+        path="packet.pdf",
+        size=4,
+        sha256="0" * 64,
+        meeting=meeting,
+        copy_number=1,
+    )
+    plan = approved(manager, manager2)
+    real_delete = retention_services.content_delete
+
+    def unforeseen(content, counts):
+        if case.pk in content.ids[Case]:
+            raise ProtectedError("unforeseen", {meeting})
+        real_delete(content, counts)
+
+    monkeypatch.setattr(retention_services, "content_delete", unforeseen)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan, _ = disposal_plan_execute(actor=manager, plan=plan, now=NOW)
+
+    results = {item.number: (item.status, item.skip_reason) for item in plan.items.all()}
+    assert results == {
+        case.number: ("skipped", "削除できない参照がある（会議）"),
+        other.number: ("disposed", ""),
+    }
+    assert Case.objects.filter(pk=case.pk).exists() and not Case.objects.filter(pk=other.pk)
+    packet.refresh_from_db()
+    assert packet.purged_at is None and (tmp_path / "packet.pdf").exists()
