@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from agencies.services import resource_save
@@ -59,7 +60,12 @@ def full_case(*, window, coordinator, secretariat, at: dt.datetime) -> Case:
         household=case.household,
         data={**member_data(given_name="花子", given_name_kana="はなこ"), "relation": "sibling"},
     )
-    make_consent(actor=coordinator, person=person, agencies=[window.agency, coordinator.agency])
+    make_consent(
+        actor=coordinator,
+        person=person,
+        agencies=[window.agency, coordinator.agency],
+        document=SimpleUploadedFile("scan.pdf", b"%PDF-1.7 test"),
+    )
     services.dv_measure_set(actor=coordinator, person=sibling, valid_from=timezone.localdate())
     support.support_record_add(
         actor=window,

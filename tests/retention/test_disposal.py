@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -123,8 +124,9 @@ def test_a_consultation_that_never_became_a_case_counts_from_its_own_fiscal_year
 
 
 def test_listing_deletes_nothing_and_keeps_no_personal_data(
-    staff_assigned, coordinator, secretariat, manager
+    staff_assigned, coordinator, secretariat, manager, settings, tmp_path
 ):
+    settings.KASANE_PRIVATE_ROOT = tmp_path
     case = full_case(
         window=staff_assigned,
         coordinator=coordinator,
@@ -268,6 +270,8 @@ def test_execution_deletes_the_case_content_with_its_history_and_keeps_the_recor
         copy_number=1,
     )
     log = AccessEvent.objects.count()
+    scan = Path(Consent.objects.get().document.path)
+    assert scan.exists() and scan.is_relative_to(tmp_path)
     assert all(apps.get_model("cases", m2m).objects.exists() for m2m in M2M_HISTORIES)
 
     plan = approved(manager, manager2)
@@ -286,6 +290,7 @@ def test_execution_deletes_the_case_content_with_its_history_and_keeps_the_recor
     assert not Person.all_objects.filter(pk__in=persons).exists()
     assert history_of(Person, persons) == 0 and history_of(Household, [household.pk]) == 0
     assert not Consent.objects.exists() and not DvSupportMeasure.objects.exists()
+    assert not scan.exists()  # the scanned 同意書 too
     assert Consent.history.count() == 0
     # The meeting stays; the bytes of the packet that held the case are gone, its row stays.
     assert Meeting.objects.filter(pk=meeting.pk).exists()
