@@ -43,7 +43,7 @@ ItemStatus = DisposalItem.Status
 
 CANCEL_REASON_MAX = 200
 # Records on one plan at most: its execution is one transaction (about a third of a
-# second per case here), so a city's first disposal is listed in several plans.
+# second per case here, ~130 queries), so a city's first disposal takes several plans.
 LIST_LIMIT_MAX = 10_000
 
 
