@@ -153,6 +153,7 @@ class AccessEvent(models.Model):
         EMERGENCY = "emergency", "緊急時の提供"
         PURGE = "purge", "保存期間経過分の削除"
         EXISTENCE_NOTICE = "existence", "名寄せで記録の存在を通知"
+        DISCLOSURE_DECISION = "disclosure", "開示決定の記録"
 
     at = models.DateTimeField("日時", db_index=True)
     user = models.ForeignKey(

@@ -124,6 +124,12 @@ def handed_to_collaboration_q(area_id=None) -> Q:
     """A consultation handed to 多機関協働: by its outcome (in the area of the window
     that took it), or by a つなぐシート a hub accepted (in that hub's area). With
     ``area_id`` None, every handed consultation of the city (a hub with no area)."""
+    by_outcome, by_referral = _handed_parts(area_id)
+    return by_outcome | by_referral
+
+
+def _handed_parts(area_id) -> tuple[Q, Q]:
+    """``handed_to_collaboration_q``'s two ways: by outcome, by an accepted sheet."""
     by_outcome = Q(outcome=Consultation.Outcome.COLLABORATION)
     taken = {
         "referrals__status__in": REFERRAL_TAKEN_STATUSES,
@@ -134,20 +140,35 @@ def handed_to_collaboration_q(area_id=None) -> Q:
         taken["referrals__to_agency__area_id"] = area_id
     # A subquery, not a join: a consultation with several sheets stays one row.
     by_referral = Q(pk__in=Consultation.objects.filter(**taken).values("pk"))
-    return by_outcome | by_referral
+    return by_outcome, by_referral
 
 
 def uncased_consultations_q(user: User) -> Q:
     """The consultations without a case that ``user`` sees: their own window's, and —
     for a coordinator — those handed to 多機関協働 in the coordinator's area (a hub with
     no area serves the whole city). One closed at its window stays with its window."""
-    if not works_cases(user):
+    branches = uncased_consultation_branches(user)
+    if not branches:
         return Q(pk__in=[])
-    own_window = Q(receiving_agency_id=user.agency_id)
-    if not user.has_role(Role.COORDINATOR):
-        return Q(case__isnull=True) & own_window
-    handed = handed_to_collaboration_q(user.agency.area_id)
-    return Q(case__isnull=True) & (own_window | handed)
+    visible = Q()
+    for branch in branches:
+        visible |= branch
+    return visible
+
+
+def uncased_consultation_branches(user: User) -> list[Q]:
+    """``uncased_consultations_q`` as the separate conditions it is the OR of. Each one
+    is served by an index of its own; lists that must be fast over a big city ask them
+    one by one (an OR of them, with a subquery among them, makes PostgreSQL filter every
+    uncased consultation of the city)."""
+    if not works_cases(user):
+        return []
+    uncased = Q(case__isnull=True)
+    branches = [uncased & Q(receiving_agency_id=user.agency_id)]
+    if user.has_role(Role.COORDINATOR):
+        by_outcome, by_referral = _handed_parts(user.agency.area_id)
+        branches += [uncased & by_outcome, uncased & by_referral]
+    return branches
 
 
 def emergency_household_ids(user: User, *, at: dt.datetime | None = None) -> list:

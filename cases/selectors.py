@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from core.japanese import (
     normalize_phone,
     normalize_text,
 )
+from core.paging import Gathered, KeyField, Keyset, aware_datetime, keyset_read
 
 from .masking import (
     CONSULTER_FIELDS,
@@ -61,6 +63,7 @@ from .permissions import (
     household_needs,
     outreach_needs,
     outreach_visible_q,
+    uncased_consultation_branches,
     uncased_consultations_q,
     works_cases,
 )
@@ -111,25 +114,77 @@ def consultations_visible_to(user: User) -> QuerySet[Consultation]:
     return Consultation.objects.filter(visible)
 
 
-def households_visible_to(user: User) -> QuerySet[Household]:
+def consultation_sources(*, user: User, uncased_only: bool = False) -> list:
+    """``consultations_visible_to`` as the querysets it is the union of, each served by
+    an index of its own — for the 相談一覧, which reads a page from each (a single OR
+    made PostgreSQL filter every consultation of the city, on every page)."""
+    if not works_cases(user):
+        return []
+    sources = [Consultation.objects.filter(q) for q in uncased_consultation_branches(user)]
+    provided = emergency_household_ids(user)
+    if provided:
+        sources.append(Consultation.objects.filter(case__isnull=True, household_id__in=provided))
+    if not uncased_only:
+        # A user's cases are a small, scattered part of the city's consultations:
+        # gathered from the access rows, not met by walking the city's newest first.
+        sources.append(
+            Gathered(
+                Consultation.objects.filter(case_id__in=access_rows_for(user).values("case_id"))
+            )
+        )
+    return sources
+
+
+# The 相談一覧's order: newest first (the key's last column is the primary key).
+CONSULTATION_ORDER = Keyset(
+    (KeyField("received_at", aware_datetime), KeyField("id", uuid.UUID)), descending=True
+)
+# The coordinator's home: handed consultations waiting longest first.
+CONSULTATION_WAITING_ORDER = Keyset(CONSULTATION_ORDER.fields, descending=False)
+# The 世帯一覧's order: ふりがな (五十音順).
+HOUSEHOLD_ORDER = Keyset((KeyField("kana_key", str), KeyField("id", uuid.UUID)))
+
+
+def consultations_for_keys(keys: list[tuple]) -> list[Consultation]:
+    """The rows of a page of the 相談一覧, in the page's order (one query)."""
+    ids = [key[-1] for key in keys]
+    rows = Consultation.objects.select_related(
+        "person", "receiving_agency", "main_issue", "case"
+    ).in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def households_for_keys(keys: list[tuple]) -> list[Household]:
+    """The rows of a page of the 世帯一覧, in the page's order (one query)."""
+    ids = [key[-1] for key in keys]
+    rows = Household.objects.in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def households_visible_to(user: User, *, within: QuerySet | None = None) -> QuerySet[Household]:
     """A household is seen through a consultation or a case the user sees (every case
-    holds at least one consultation). The two index-driven parts are combined with
-    UNION: one OR over the joins made PostgreSQL scan every household of the city."""
+    holds at least one consultation). The index-driven parts are combined with UNION:
+    one OR over the joins made PostgreSQL scan every household of the city. ``within``
+    (a queryset of household ids, e.g. a search's) narrows every part before the
+    union, so that a search costs what it finds, not what the user may see."""
     if not works_cases(user):
         return Household.objects.none()
-    uncased = Consultation.objects.filter(uncased_consultations_q(user)).order_by()
-    cased = Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by()
+    parts = [
+        Consultation.objects.filter(branch).order_by()
+        for branch in uncased_consultation_branches(user)
+    ]
+    parts.append(Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by())
     # A household of concern its agency goes out to, before it has an open case.
     # (Only before any case: afterwards the case's bases decide.)
-    carried = (
+    parts.append(
         OutreachEngagement.objects.filter(agency_id=user.agency_id)
         .exclude(household__cases__isnull=False)
         .order_by()
     )
-    ids = uncased.values("household_id").union(
-        cased.values("household_id"), carried.values("household_id")
-    )
-    visible = Q(pk__in=ids)
+    if within is not None:
+        parts = [part.filter(household_id__in=within) for part in parts]
+    ids = [part.values("household_id") for part in parts]
+    visible = Q(pk__in=ids[0].union(*ids[1:]))
     provided = emergency_household_ids(user)
     if provided:
         visible |= Q(pk__in=provided)
@@ -272,12 +327,11 @@ def consultation_get_for_user(*, user: User, pk) -> Consultation:
 def household_search(*, user: User, query: str) -> QuerySet[Household]:
     """Households whose member's name or ふりがな matches, ignoring 全角/半角 and
     ひらがな/カタカナ; only households the user may see."""
-    visible = households_visible_to(user)
     matching = people_matching_q(query)
     if matching is None:
-        return visible.none()
-    matching_people = Person.objects.filter(matching)
-    return visible.filter(pk__in=matching_people.values("household_id")).order_by("kana_key")
+        return Household.objects.none()
+    found = Person.objects.filter(matching).values("household_id")
+    return households_visible_to(user, within=found).filter(pk__in=found).order_by("kana_key", "pk")
 
 
 @dataclass
@@ -612,23 +666,24 @@ def case_worker_home(*, user: User) -> dict:
     cases = cases_visible_to(user).filter(status__in=Case.OPEN_STATUSES)
     if user.has_role(Role.COORDINATOR):
         cases = cases.filter(lead_coordinator=user)
+    recent, _more = keyset_read(consultation_sources(user=user), CONSULTATION_ORDER, per=10)
     context = {
         "open_cases": cases.select_related("household", "main_agency")[:20],
-        "recent_consultations": consultations_visible_to(user)
-        .select_related("person", "receiving_agency", "case", "main_issue")
-        .order_by("-received_at")[:10],
+        "recent_consultations": consultations_for_keys(recent),
     }
     context["agency_tasks"] = tasks_for_agency(user=user)[:10]
     if user.has_role(Role.COORDINATOR):
         context["monitoring_due"] = monitoring_due(user=user)[:10]
         pending, _active = emergency_requests_for_coordinators(user=user)
         context["pending_emergencies"] = len(pending)
-        context["waiting_consultations"] = (
-            consultations_visible_to(user)
-            .filter(case__isnull=True, outcome=Consultation.Outcome.COLLABORATION)
-            .select_related("person", "receiving_agency")
-            .order_by("received_at")[:20]
-        )
+        # Oldest first: the longest waiting. Asked of each uncased way in (an OR of
+        # them filtered every uncased consultation of the city).
+        waiting = [
+            source.filter(outcome=Consultation.Outcome.COLLABORATION)
+            for source in consultation_sources(user=user, uncased_only=True)
+        ]
+        oldest, _more = keyset_read(waiting, CONSULTATION_WAITING_ORDER, per=20)
+        context["waiting_consultations"] = consultations_for_keys(oldest)
     return context
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from agencies.models import User
@@ -24,11 +24,13 @@ from cases.masking import (
     masking_for_print,
 )
 from cases.models import Case, CaseAccess, Consultation, Person
+from cases.models.outreach import OutreachContact, OutreachEngagement
+from cases.models.participation import ParticipationSupport
 from cases.models.plans import AssessmentMember, SupportPlan
 from cases.models.support import SupportRecord
 from core.japanese import format_wareki
 from meetings.models import AgendaItem
-from meetings.permissions import item_visible_to
+from meetings.permissions import support_items_seen_by
 from referrals.models import Referral
 
 # The reasons an item is put to review (不開示の検討); the PDF prints them as they are.
@@ -38,6 +40,10 @@ FLAG_CONSULTER = "不開示の検討：相談者（本人以外）"
 FLAG_SUPPORT_MEETING = "不開示の検討：支援会議（守秘義務）"
 FLAG_OTHER_AGENCY = "不開示の検討：他機関の記録"
 FLAG_RESTRICTED = "不開示の検討：閲覧制限の記録"
+FLAG_THIRD_PARTY = "不開示の検討：本人以外の人から聞いたこと・話した相手"
+
+# 参加支援 for someone under a DV等支援措置: where they go is where they can be found.
+RESOURCE_MASK_TEXT = "（名称は非表示：DV等支援措置）"
 
 SUPPORT_MEETING_WITHHELD = (
     "（支援会議の守秘義務により、誓約書のない職員には内容を表示しません。"
@@ -94,7 +100,7 @@ def _person_fields(person: Person, masking) -> list[tuple[str, str]]:
     ]
 
 
-def _person_section(person: Person, masking) -> Section:
+def _person_section(person: Person, others: list[Person], masking) -> Section:
     household = person.household
     items = [
         Item(
@@ -116,7 +122,7 @@ def _person_section(person: Person, masking) -> Section:
             [FLAG_OTHER_MEMBER] if household.notes else [],
         ),
     ]
-    for member in household.members.exclude(pk=person.pk):
+    for member in others:
         items.append(
             Item(
                 f"世帯員：{member.full_name}",
@@ -360,6 +366,9 @@ def _meeting_items(person: Person, cases: list[Case], requester: User) -> list[I
         .prefetch_related("decisions__assignee_agency")
         .order_by("meeting__date", "order")
     )
+    agenda = list(agenda)
+    # Gate 2 for every 支援会議 item at once: the draft's queries do not grow with them.
+    seen = support_items_seen_by(user=requester, items=agenda)
     for item in agenda:
         flags = []
         minutes = item.minutes
@@ -368,7 +377,7 @@ def _meeting_items(person: Person, cases: list[Case], requester: User) -> list[I
         ]
         if item.body.confidentiality_duty:
             flags.append(FLAG_SUPPORT_MEETING)
-            if not item_visible_to(user=requester, item=item):
+            if item.pk not in seen:
                 minutes = SUPPORT_MEETING_WITHHELD
                 decisions = [SUPPORT_MEETING_WITHHELD] if decisions else []
         items.append(
@@ -382,6 +391,115 @@ def _meeting_items(person: Person, cases: list[Case], requester: User) -> list[I
                     ("決定事項", "／".join(decisions)),
                 ],
                 flags,
+            )
+        )
+    return items
+
+
+def _outreach_items(person: Person, requester: User, *, has_other_members: bool) -> list[Item]:
+    """アウトリーチ on the person's household: each engagement, then its contacts. An
+    engagement is about the household as a whole; one that led to a 虐待 consultation
+    may repeat what the reporter said (the reporter's own fields are never printed)."""
+    items = []
+    engagements = (
+        OutreachEngagement.objects.filter(household_id=person.household_id)
+        .select_related("agency", "consultation__main_issue")
+        .prefetch_related(
+            "consultation__issues",
+            Prefetch(
+                "contacts",
+                queryset=OutreachContact.objects.select_related("agency").order_by(
+                    "contacted_on", "created_at"
+                ),
+            ),
+        )
+        .order_by("started_on", "created_at")
+    )
+    for engagement in engagements:
+        flags = _other_agency(engagement.agency_id, requester)
+        if has_other_members:
+            flags.append(FLAG_OTHER_MEMBER)
+        consultation = engagement.consultation
+        if consultation is not None and is_abuse_consultation(consultation):
+            flags.append(FLAG_REPORTER)
+        items.append(
+            Item(
+                f"アウトリーチ（{_day(engagement.started_on)}開始・"
+                f"{engagement.get_status_display()}）",
+                _source(
+                    "アウトリーチ", engagement.pk, engagement.started_on, str(engagement.agency)
+                ),
+                [
+                    ("担当機関", str(engagement.agency)),
+                    ("開始日", _day(engagement.started_on)),
+                    ("気になっていること（主訴）", engagement.concern),
+                    ("状態", engagement.get_status_display()),
+                    ("終了日", _day(engagement.ended_on)),
+                    ("終了の理由", engagement.end_reason),
+                    (
+                        "つながった相談受付",
+                        _day(consultation.received_at) if consultation is not None else "",
+                    ),
+                ],
+                flags,
+            )
+        )
+        for contact in engagement.contacts.all():
+            flags = _other_agency(contact.agency_id, requester)
+            if contact.method == OutreachContact.Method.FROM_AGENCY:
+                flags = [FLAG_OTHER_AGENCY]  # what another agency told, whoever wrote it
+            if contact.with_whom and contact.with_whom != "本人":
+                flags.append(FLAG_THIRD_PARTY)
+            if has_other_members:
+                flags.append(FLAG_OTHER_MEMBER)
+            items.append(
+                Item(
+                    f"アウトリーチの接触（{_day(contact.contacted_on)}・"
+                    f"{contact.get_method_display()}）",
+                    _source("接触記録", contact.pk, contact.contacted_on, str(contact.agency)),
+                    [
+                        ("方法", contact.get_method_display()),
+                        ("会えた人・話した相手", contact.with_whom),
+                        ("様子・やりとり", contact.what_happened),
+                    ],
+                    flags,
+                )
+            )
+    return items
+
+
+def _participation_items(person: Person, requester: User, masking) -> list[Item]:
+    """参加支援 of the person (another member's matches are theirs, not the person's).
+    Under a DV等支援措置 the resource is named by its kind only, as on screen for those
+    who do not manage the household: on paper nobody does."""
+    items = []
+    matches = (
+        ParticipationSupport.objects.filter(person=person)
+        .select_related("case", "resource", "agency")
+        .order_by("started_on", "created_at")
+    )
+    hidden = masking.household_masked(person.household_id)
+    for match in matches:
+        resource = match.resource
+        named = (
+            f"{resource.get_kind_display()}{RESOURCE_MASK_TEXT}"
+            if hidden
+            else f"{resource.name}（{resource.get_kind_display()}）"
+        )
+        items.append(
+            Item(
+                f"参加支援（{_day(match.started_on)}・{match.get_status_display()}）",
+                _source("参加支援", match.pk, match.started_on, str(match.agency)),
+                [
+                    ("ケース", match.case.number),
+                    ("つなぐ社会資源", named),
+                    ("開始日", _day(match.started_on)),
+                    ("状況", match.get_status_display()),
+                    ("参加の様子・成果", match.outcome),
+                    ("終了日", _day(match.ended_on)),
+                    ("備考", match.note),
+                ],
+                _other_agency(match.agency_id, requester),
             )
         )
     return items
@@ -414,9 +532,10 @@ def disclosure_sections(*, person: Person, requester: User) -> list[Section]:
     """The draft's content, section by section, for the coordinator who asked for it
     (who manages the person: ``may_handle_disclosure`` was asked by the caller)."""
     masking = masking_for_print(households=[person.household])
+    others = list(person.household.members.exclude(pk=person.pk))
     cases = list(
         Case.objects.filter(subjects=person)
-        .select_related("main_agency", "opened_by__agency")
+        .select_related("main_agency", "opened_by__agency", "assessment__assessed_by__agency")
         .prefetch_related("subjects")
         .order_by("opened_at")
     )
@@ -427,7 +546,7 @@ def disclosure_sections(*, person: Person, requester: User) -> list[Section]:
         .order_by("received_at")
     )
     return [
-        _person_section(person, masking),
+        _person_section(person, others, masking),
         Section(
             "相談受付",
             [_consultation_item(c, person, requester) for c in consultations],
@@ -437,6 +556,11 @@ def disclosure_sections(*, person: Person, requester: User) -> list[Section]:
         Section("アセスメント", _assessment_items(person, cases, requester)),
         Section("支援プランと役割分担", _plan_items(cases, requester)),
         Section("支援経過", _record_items(cases, requester)),
+        Section(
+            "アウトリーチ",
+            _outreach_items(person, requester, has_other_members=bool(others)),
+        ),
+        Section("参加支援", _participation_items(person, requester, masking)),
         Section("つなぐシート", _referral_items(person, requester)),
         Section("会議の議題と決定事項", _meeting_items(person, cases, requester)),
         Section("情報の提供先（アクセス権）", _access_items(cases)),

@@ -10,7 +10,13 @@ from agencies.submissions import SubmitOnceField
 from cases.fields import JapaneseDateField
 from core.japanese import fiscal_year, fiscal_year_label
 
-from .models import DISCLOSURE_FIRST_DAY, OUTCOME_TARGET_FIRST_YEAR, OUTCOME_TARGET_MAX
+from .models import (
+    DISCLOSURE_FIRST_DAY,
+    DISCLOSURE_WITHHELD_NOTE_MAX,
+    OUTCOME_TARGET_FIRST_YEAR,
+    OUTCOME_TARGET_MAX,
+    DisclosureRequest,
+)
 
 DISCLOSURE_NOTE_MAX = 1000
 
@@ -111,3 +117,49 @@ class DisclosureRequestForm(forms.Form):
         },
     )
     form_token = SubmitOnceField()
+
+
+class DisclosureDecisionForm(forms.Form):
+    """開示決定の記録: the decision, its date, and what was withheld with the reason (the
+    service checks the date against the day the request was received)."""
+
+    decision = forms.ChoiceField(
+        label="開示決定",
+        choices=DisclosureRequest.Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "開示決定を選んでください。",
+            "invalid_choice": "開示決定を「全部開示」「一部開示」「不開示」から選んでください。",
+        },
+    )
+    decided_on = JapaneseDateField(
+        label="決定日",
+        allow_future=False,
+        earliest=DISCLOSURE_FIRST_DAY,
+        error_messages={"required": "決定日を入力してください。"},
+    )
+    withheld_note = forms.CharField(
+        label="開示しなかった部分とその理由",
+        help_text="一部開示・不開示のときは必須です（例：他の世帯員の情報、通報者の情報）。",
+        max_length=DISCLOSURE_WITHHELD_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": DISCLOSURE_WITHHELD_NOTE_MAX}),
+        error_messages={
+            "max_length": "開示しなかった部分とその理由は2000文字以内で入力してください。",
+            "null_characters_not_allowed": (
+                "開示しなかった部分とその理由に使えない文字が含まれています。"
+            ),
+        },
+    )
+    form_token = SubmitOnceField()
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        withheld = (data.get("withheld_note") or "").strip()
+        if decision and decision != DisclosureRequest.Decision.FULL and not withheld:
+            self.add_error(
+                "withheld_note",
+                "一部開示・不開示では、開示しなかった部分とその理由を入力してください。",
+            )
+        return data

@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from core.japanese import fiscal_year_label
@@ -277,14 +277,41 @@ class PacketCounter(models.Model):
 DISCLOSURE_FIRST_DAY = dt.date(2022, 4, 1)
 
 
+# What was withheld and why is a free note; the notice to the person is written outside.
+DISCLOSURE_WITHHELD_NOTE_MAX = 2000
+
+
+class DisclosureRequestQuerySet(models.QuerySet):
+    def pending(self) -> DisclosureRequestQuerySet:
+        """The requests still waiting for their 開示決定 (受付, not 決定済).
+
+        A pending request holds what it asks about: the retention work (保存年限の廃棄)
+        must not dispose of anything a pending request's person is referenced by. Once
+        the 開示決定 is recorded (``reports.services.disclosure_decide``) the request
+        no longer holds anything; it stays as the record of the decision."""
+        return self.filter(status=DisclosureRequest.Status.RECEIVED)
+
+    def decided(self) -> DisclosureRequestQuerySet:
+        return self.filter(status=DisclosureRequest.Status.DECIDED)
+
+
 class DisclosureRequest(models.Model):
     """A person's request to see what the municipality holds about them. Kasane records
-    it and drafts the material for the 開示決定; the decision and what is sent to the
-    person are made outside (nothing here reaches the person)."""
+    it, drafts the material for the 開示決定 and records the decision (全部開示・一部開示・
+    不開示, its date, what was withheld); the notice and what is sent to the person are
+    made outside (nothing here reaches the person).
+
+    ``DisclosureRequest.objects.pending()`` is the one definition of a request that
+    still holds its person's records (see ``DisclosureRequestQuerySet.pending``)."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", "受付"
         DECIDED = "decided", "決定済"
+
+    class Decision(models.TextChoices):
+        FULL = "full", "全部開示"
+        PARTIAL = "partial", "一部開示"
+        NONE = "none", "不開示"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(
@@ -306,7 +333,29 @@ class DisclosureRequest(models.Model):
         "状態", max_length=10, choices=Status.choices, default=Status.RECEIVED
     )
     note = models.TextField("備考", max_length=1000, blank=True)
+    decision = models.CharField(
+        "開示決定", max_length=10, choices=Decision.choices, blank=True, editable=False
+    )
+    decided_on = models.DateField("決定日", null=True, blank=True, editable=False)
+    withheld_note = models.TextField(
+        "開示しなかった部分とその理由",
+        max_length=DISCLOSURE_WITHHELD_NOTE_MAX,
+        blank=True,
+        editable=False,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="決定を記録した職員",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField("決定の記録日時", null=True, blank=True, editable=False)
     history = HistoricalRecords()
+
+    objects = DisclosureRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = "開示請求"
@@ -318,7 +367,41 @@ class DisclosureRequest(models.Model):
                 name="disclosure_received_on_in_range",
                 violation_error_message="受付日は令和4年4月1日以降の日付にしてください。",
             ),
+            # 受付 has no decision; 決定済 has all of it, dated on or after receipt.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status="received",
+                        decision="",
+                        decided_on__isnull=True,
+                        decided_by__isnull=True,
+                        decided_at__isnull=True,
+                        withheld_note="",
+                    )
+                    | Q(
+                        status="decided",
+                        decision__in=["full", "partial", "none"],
+                        decided_on__isnull=False,
+                        decided_on__gte=F("received_on"),
+                        decided_by__isnull=False,
+                        decided_at__isnull=False,
+                    )
+                ),
+                name="disclosure_decision_complete",
+                violation_error_message="開示決定の内容・決定日がそろっていません。",
+            ),
+            # What was withheld, and why, is stated whenever something was (一部開示・不開示).
+            models.CheckConstraint(
+                condition=Q(decision__in=["", "full"]) | ~Q(withheld_note=""),
+                name="disclosure_withheld_stated",
+                violation_error_message="一部開示・不開示では、開示しなかった部分とその理由を入力してください。",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"開示請求（{self.received_on:%Y-%m-%d}受付）"
+
+    @property
+    def is_pending(self) -> bool:
+        """The same test as ``DisclosureRequest.objects.pending()``, on one row."""
+        return self.status == self.Status.RECEIVED

@@ -23,7 +23,7 @@ from meetings.permissions import (
     may_see_support_item,
 )
 
-from .models import ReportFile, ReportJob
+from .models import DisclosureRequest, ReportFile, ReportJob
 
 DOWNLOAD = "reports.download_reportfile"
 
@@ -61,6 +61,14 @@ def may_handle_disclosure(*, user: User, person: Person) -> bool:
     return (
         _active(user) and user.has_role(Role.COORDINATOR) and person_consent_needs_met(user, person)
     )
+
+
+def may_decide_disclosure(*, user: User, disclosure: DisclosureRequest) -> bool:
+    """The 開示決定 is recorded by a coordinator who manages the person now — the one who
+    recorded the request or, after a hand-over, their successor: the same rule as
+    recording the request and drafting (a request must not be stranded by 人事異動).
+    Whether the request is still pending is the service's to check, not a permission."""
+    return may_handle_disclosure(user=user, person=disclosure.person)
 
 
 def may_download(*, user: User, file: ReportFile) -> bool:

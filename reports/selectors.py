@@ -129,3 +129,13 @@ def disclosures_of(*, person: Person) -> list[DisclosureRequest]:
         .select_related("recorded_by")
         .prefetch_related("draft_jobs__requested_by")
     )
+
+
+def disclosure_draft_jobs(*, disclosure: DisclosureRequest) -> list[ReportJob]:
+    """The drafts asked for on one request, newest first; the caller has checked
+    ``may_handle_disclosure`` (each job's page and file answer only their requester)."""
+    return list(
+        ReportJob.objects.filter(disclosure=disclosure)
+        .select_related("requested_by")
+        .order_by("-created_at")
+    )

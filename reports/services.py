@@ -38,6 +38,7 @@ from meetings.models import Meeting
 from .models import DisclosureRequest, PacketCounter, ReportFile, ReportJob
 from .permissions import (
     DOWNLOAD,
+    may_decide_disclosure,
     may_handle_copy,
     may_handle_disclosure,
     may_request_annual,
@@ -139,6 +140,56 @@ def disclosure_draft_request(*, actor: User, disclosure: DisclosureRequest) -> R
     if pending.exists():
         raise ValidationError("この開示請求の下書きはすでに作成中です。")
     return _job_create(actor=actor, kind=Kind.DISCLOSURE_DRAFT, disclosure=disclosure)
+
+
+ALREADY_DECIDED = "この開示請求はすでに決定済みです。決定は変更できません。"
+
+
+@transaction.atomic
+def disclosure_decide(
+    *,
+    actor: User,
+    disclosure: DisclosureRequest,
+    decision: str,
+    decided_on: dt.date,
+    withheld_note: str = "",
+) -> DisclosureRequest:
+    """Record the 開示決定 (全部開示・一部開示・不開示): the request becomes 決定済 and is no
+    longer pending (``DisclosureRequest.objects.pending()``). Once only: a decided request
+    is refused, as are a decision dated before receipt or in the future, and 一部開示・
+    不開示 without saying what was withheld. A refusal changes nothing."""
+    if not may_decide_disclosure(user=actor, disclosure=disclosure):
+        raise PermissionDenied
+    locked = DisclosureRequest.objects.select_for_update().get(pk=disclosure.pk)
+    if not locked.is_pending:
+        raise ValidationError(ALREADY_DECIDED)
+    errors = {}
+    if decision not in DisclosureRequest.Decision.values:
+        errors["decision"] = "開示決定を「全部開示」「一部開示」「不開示」から選んでください。"
+    if decided_on > timezone.localdate():
+        errors["decided_on"] = "決定日に未来の日付は入力できません。"
+    elif decided_on < locked.received_on:
+        errors["decided_on"] = "決定日は受付日以降の日付にしてください。"
+    withheld_note = (withheld_note or "").strip()
+    if decision != DisclosureRequest.Decision.FULL and not withheld_note:
+        errors["withheld_note"] = (
+            "一部開示・不開示では、開示しなかった部分とその理由を入力してください。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    locked.status = DisclosureRequest.Status.DECIDED
+    locked.decision = decision
+    locked.decided_on = decided_on
+    locked.withheld_note = withheld_note
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    model_save(
+        locked,
+        actor=actor,
+        reason=f"開示決定（{locked.get_decision_display()}）を記録",
+        fields=["status", "decision", "decided_on", "withheld_note", "decided_by", "decided_at"],
+    )
+    return locked
 
 
 # ---------------------------------------------------------------------------

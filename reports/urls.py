@@ -23,6 +23,12 @@ urlpatterns = [
         views_disclosure.disclosure_new,
         name="disclosure_new",
     ),
+    path("disclosures/<uuid:pk>/", views_disclosure.disclosure_detail, name="disclosure_detail"),
+    path(
+        "disclosures/<uuid:pk>/decide/",
+        views_disclosure.disclosure_decide,
+        name="disclosure_decide",
+    ),
     path(
         "disclosures/<uuid:pk>/draft/",
         views_disclosure.disclosure_draft,

@@ -215,6 +215,9 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "reports:disclosure_list":      ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
     "reports:disclosure_new":       ("POST", (LOGIN, 400, 403, 404, 404, 404, 404)),
     "reports:disclosure_draft":     ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
+    # One request: its page and its 開示決定 (an empty form: 400, refused and logged).
+    "reports:disclosure_detail":    ("GET",  (LOGIN, 200, 403, 404, 404, 404, 404)),
+    "reports:disclosure_decide":    ("POST", (LOGIN, 400, 403, 404, 404, 404, 404)),
     "reports:job_detail":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     "reports:job_status":           ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     "reports:file_download":        ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
@@ -273,6 +276,8 @@ def disclosure_objects(case, coordinator) -> dict[str, dict]:
         "reports:disclosure_list": member,
         "reports:disclosure_new": member,
         "reports:disclosure_draft": {"pk": disclosure.pk},
+        "reports:disclosure_detail": {"pk": disclosure.pk},
+        "reports:disclosure_decide": {"pk": disclosure.pk},
     }
 
 

@@ -224,6 +224,8 @@ ROWS = [
     # those who see the household but do not manage the person are refused (403).
     row("reports:disclosure_new",     L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     row("reports:disclosure_draft",   L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
+    # 開示決定: the same coordinators, once per request (the cell's savepoint undoes it).
+    row("reports:disclosure_decide",  L, 404, 403, 403, 403, OK, 404, 403, 404, 403, 404, 404, 404),
     # 成果指標の目標値: the managers only (no case data; the refusal is logged all the same).
     row("reports:targets",            L, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, OK, 403),
     # Accounts: each user's own session and credentials, no case data.
@@ -562,6 +564,7 @@ def _build_world() -> dict[str, Any]:
         "reports:copy_reissue": {"pk": issued.pk},
         "reports:disclosure_new": {"household_pk": case.household_id, "pk": person.pk},
         "reports:disclosure_draft": {"pk": disclosure.pk},
+        "reports:disclosure_decide": {"pk": disclosure.pk},
     }
     case.refresh_from_db()  # its plans moved it on (and its version with it)
     query = {
@@ -820,6 +823,11 @@ def _build_world() -> dict[str, Any]:
         },
         "reports:annual_request": {"fiscal_year": "2025"},
         "reports:disclosure_new": {**date_post("received_on", today), "note": "窓口で請求"},
+        "reports:disclosure_decide": {
+            "decision": "partial",
+            **date_post("decided_on", today),
+            "withheld_note": "通報者の情報",
+        },
         "reports:national_request": {"fiscal_year": "2025"},
         "reports:targets": {
             "fiscal_year": str(fiscal_year(timezone.now())),

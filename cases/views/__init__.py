@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
 from agencies.submissions import AlreadySubmitted, already_submitted_response
-from core.paging import page_of
+from core.paging import keyset_keys, page_of
 
 from .. import intake, selectors, services
 from ..forms import (
@@ -363,18 +363,16 @@ def case_open(request: HttpRequest, consultation_pk) -> HttpResponse:
 def consultation_list(request: HttpRequest) -> HttpResponse:
     if not can_list_case_data(request.user):
         raise PermissionDenied
-    consultations = (
-        selectors.consultations_visible_to(request.user)
-        .select_related("person", "receiving_agency", "main_issue", "case")
-        .order_by("-received_at")
-    )
-    if request.GET.get("uncased"):
-        consultations = consultations.filter(case__isnull=True)
-    return render(
+    uncased = bool(request.GET.get("uncased"))
+    # Newest first, a page at a time from where the last one ended (keyset): the
+    # 300th page of a coordinator's ten years costs what the first does.
+    keys, page = keyset_keys(
         request,
-        "cases/consultation_list.html",
-        {"page": _page(request, consultations), "uncased": bool(request.GET.get("uncased"))},
+        selectors.consultation_sources(user=request.user, uncased_only=uncased),
+        selectors.CONSULTATION_ORDER,
     )
+    page.object_list = selectors.consultations_for_keys(keys)
+    return render(request, "cases/consultation_list.html", {"page": page, "uncased": uncased})
 
 
 @require_safe
@@ -450,10 +448,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         households = selectors.household_search(user=request.user, query=form.cleaned_data["q"])
     else:
-        households = selectors.households_visible_to(request.user).order_by("kana_key")
-    # The page of households first, then the counts for that page only: counting over
-    # every visible household's members and cases before paging took seconds.
-    page = _page(request, households)
+        households = selectors.households_visible_to(request.user)
+    # The page's keys first (keyset, in ふりがな order), then its rows and the counts
+    # for that page only: counting over every visible household took seconds.
+    keys, page = keyset_keys(request, [households], selectors.HOUSEHOLD_ORDER)
+    page.object_list = selectors.households_for_keys(keys)
     selectors.households_count_for_page(households=page.object_list)
     masking = masking_for(user=request.user, households=page.object_list)
     return render(
