@@ -193,9 +193,7 @@ def blockers(*, content: Content, case_ids: list) -> list[str]:
     if content.queryset(AgendaProposal).filter(status__in=AgendaProposal.OPEN_STATUSES).exists():
         reasons.append("処理中の議題の申出がある")
     persons = Person.all_objects.filter(household_id__in=content.household_ids)
-    if DisclosureRequest.objects.filter(
-        person__in=persons, status=DisclosureRequest.Status.RECEIVED
-    ).exists():
+    if DisclosureRequest.objects.pending().filter(person__in=persons).exists():
         reasons.append("処理中の開示請求がある")
     return reasons
 

@@ -30,7 +30,7 @@ from consent.models import Consent
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from reports.models import DisclosureRequest, ReportFile, ReportJob
-from reports.services import disclosure_request_record
+from reports.services import disclosure_decide, disclosure_request_record
 from retention import services as retention_services
 from retention.disposal import CONTENT_MODELS, content_of, is_historical
 from retention.models import DisposalItem, DisposalPlan
@@ -397,7 +397,9 @@ def test_a_pending_disclosure_request_holds_the_case_back(
     ]
 
     # Decided: the case goes, the person the request names stays (and their household).
-    DisclosureRequest.objects.filter(pk=request.pk).update(status=DisclosureRequest.Status.DECIDED)
+    disclosure_decide(
+        actor=coordinator, disclosure=request, decision="full", decided_on=dt.date(2024, 2, 1)
+    )
     plan, _ = disposal_plan_execute(actor=manager, plan=approved(manager, manager2), now=NOW)
     assert plan.items.get().status == DisposalItem.Status.DISPOSED
     assert not Case.objects.filter(pk=case.pk).exists()
