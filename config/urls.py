@@ -11,6 +11,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("referrals/", include("referrals.urls")),
     path("reports/", include("reports.urls")),
+    path("retention/", include("retention.urls")),
     path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ ALLOWED = {
     "meetings": {"core", "agencies", "cases", "consent"},
     "referrals": {"core", "agencies", "cases", "consent"},
     "reports": {"core", "agencies", "cases", "consent", "meetings", "referrals"},
+    "retention": {"core", "agencies", "cases", "consent", "meetings", "referrals", "reports"},
     "staff": {"core", "agencies", "cases"},
     "dashboard": {"core", "agencies", "cases", "consent", "meetings", "referrals", "reports"},
     "demo": {"core", "agencies", "cases", "consent", "meetings", "referrals", "reports"},

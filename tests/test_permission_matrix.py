@@ -223,6 +223,9 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "reports:file_download":        ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
     # 成果指標の目標値 (no personal data): the managers set them.
     "reports:targets":              ("GET",  (LOGIN, 403, 403, 403, 403, 200, 403)),
+    # 廃棄記録: the managers' (read-only; the disposal itself is a server command).
+    "retention:plans":              ("GET",  (LOGIN, 403, 403, 403, 403, 200, 403)),
+    "retention:plan_detail":        ("GET",  (LOGIN, 404, 404, 404, 404, 200, 404)),
 }  # fmt: skip
 
 # The Django admin (master data only) is one row for its whole namespace: only the
@@ -276,6 +279,13 @@ def disclosure_objects(case, coordinator) -> dict[str, dict]:
         "reports:disclosure_detail": {"pk": disclosure.pk},
         "reports:disclosure_decide": {"pk": disclosure.pk},
     }
+
+
+def disposal_plan(manager):
+    """A 廃棄記録 as a listing leaves it (nothing in the world is past its 保存年限)."""
+    from retention.models import DisposalPlan
+
+    return DisposalPlan.objects.create(listed_by=manager, listed_at=timezone.now())
 
 
 def referral_objects(coordinator, staff_assigned, *, case, uncased) -> dict[str, dict]:
@@ -462,6 +472,7 @@ def _build_world() -> dict:
         "accounts:password_set": {"uidb64": "MQ", "token": "made-up-token"},
         "staff:handover": {"pk": coordinator.pk},
         **disclosure_objects(case, coordinator),
+        "retention:plan_detail": {"pk": disposal_plan(users["manager"]).pk},
     }
     objects.update(
         matrix_objects(

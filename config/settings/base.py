@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "consent",
     "meetings",
     "reports",
+    "retention",
     "staff",
     "dashboard",
     "demo",
@@ -224,6 +225,14 @@ LOGGING = {
 KASANE_TRUST_X_FORWARDED_FOR = env.bool("KASANE_TRUST_X_FORWARDED_FOR", default=False)
 # How long access-log rows are kept before `purge_access_log` may delete them.
 KASANE_ACCESS_LOG_RETENTION_DAYS = env.int("KASANE_ACCESS_LOG_RETENTION_DAYS", default=365 * 5)
+# 保存年限 of case content, in years, counted from the end of the 年度 (31 March, Asia/Tokyo)
+# in which a case was closed (終結) — or, for a consultation that never became a case, in
+# which it was received. `dispose_records` lists what is past it (retention/rules.py).
+KASANE_RETENTION_CASE_YEARS = env.int("KASANE_RETENTION_CASE_YEARS", default=5)
+KASANE_RETENTION_CONSULTATION_YEARS = env.int("KASANE_RETENTION_CONSULTATION_YEARS", default=5)
+for _name in ("KASANE_RETENTION_CASE_YEARS", "KASANE_RETENTION_CONSULTATION_YEARS"):
+    if not 1 <= vars()[_name] <= 100:
+        raise ImproperlyConfigured(f"{_name} must be a whole number of years from 1 to 100.")
 
 CELERY_BEAT_SCHEDULE = {
     # Gate 1 again for every scheduled meeting, so that a consent that expired since
