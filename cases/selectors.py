@@ -61,6 +61,7 @@ from .permissions import (
     household_needs,
     outreach_needs,
     outreach_visible_q,
+    persons_consent_needs_met,
     uncased_consultations_q,
     works_cases,
 )
@@ -146,6 +147,12 @@ def in_member_order(people: QuerySet[Person]) -> QuerySet[Person]:
         output_field=IntegerField(),
     )
     return people.annotate(relation_rank=rank).order_by("relation_rank", "created_at")
+
+
+def case_consent_recorders(*, user: User, case: Case) -> set:
+    """The subjects of ``case`` whose consent ``user`` may record (the case page's
+    「同意を記録」), asked for all of them at once."""
+    return persons_consent_needs_met(user, case.subjects.select_related("household"))
 
 
 def members_in_order(*, household: Household) -> QuerySet[Person]:
