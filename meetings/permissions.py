@@ -7,6 +7,7 @@ is a Japanese sentence naming the person, the date and the rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from agencies.roles import CASE_ROLES, Role
 from cases.models import Case, Household
-from cases.permissions import Need, case_needs
+from cases.permissions import Need, access_rows_for, case_needs_met
 from consent.selectors import meeting_consent_problems
 from core.japanese import format_wareki
 
@@ -86,6 +87,48 @@ def attendee_pledges(*, attendee: Attendee, body: MeetingBody) -> QuerySet[Confi
     if attendee.user_id:
         who |= Q(member__user_id=attendee.user_id)
     return ConfidentialityPledge.objects.filter(who, member__body=body)
+
+
+def attendees_pledges(
+    *, attendees: Iterable[Attendee], bodies: Iterable[MeetingBody]
+) -> dict[tuple, list[ConfidentialityPledge]]:
+    """``attendee_pledges`` for many attendees and bodies in one query, keyed by
+    (attendee pk, body pk): the pledges of the member an attendee attends as, or of
+    their login's membership of that body."""
+    attendees, body_ids = list(attendees), {body.pk for body in bodies}
+    member_ids = {a.member_id for a in attendees if a.member_id}
+    user_ids = {a.user_id for a in attendees if a.user_id}
+    pledges = list(
+        ConfidentialityPledge.objects.filter(
+            Q(member_id__in=member_ids) | Q(member__user_id__in=user_ids),
+            member__body_id__in=body_ids,
+        ).select_related("member")
+    )
+    return {
+        (attendee.pk, body_id): [
+            p
+            for p in pledges
+            if p.member.body_id == body_id
+            and (
+                (attendee.member_id and p.member_id == attendee.member_id)
+                or (attendee.user_id and p.member.user_id == attendee.user_id)
+            )
+        ]
+        for attendee in attendees
+        for body_id in body_ids
+    }
+
+
+def user_pledged_bodies_q(*, user: User, on: dt.date) -> Q:
+    """The bodies for which ``user_pledge_valid`` finds a pledge on ``on``, as one
+    subquery (for lists of proposals or items across bodies)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(
+        pk__in=ConfidentialityPledge.objects.filter(
+            pledge_valid_q(on), member__user_id=user.pk
+        ).values("member__body_id")
+    )
 
 
 def user_pledge_valid(*, user: User, body: MeetingBody, on: dt.date):
@@ -230,13 +273,32 @@ def subject_problems(
     return []
 
 
-def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | None = None):
+def support_items_visible(*, user: User, meeting: Meeting) -> dict:
+    """Gate 2 (``may_see_support_item``) for each 支援会議 body of the meeting, asked
+    once per body for a page that lists many items."""
+    return {
+        body.pk: may_see_support_item(user=user, meeting=meeting, body=body)
+        for body in meeting.bodies.all()
+        if body.confidentiality_duty
+    }
+
+
+def item_visible_to(
+    *,
+    user: User,
+    item: AgendaItem,
+    live_problems: list[str] | None = None,
+    support_visible: dict | None = None,
+):
     """Whether the user may see an item of a meeting they already see.
 
-    支援会議 items: gate 2. 重層 items the gate-1 check refuses are for the secretariat
-    only (they must be told why); attendees never see them."""
+    支援会議 items: gate 2 (``support_visible``, from ``support_items_visible``, answers
+    it for the meeting's bodies when given). 重層 items the gate-1 check refuses are for
+    the secretariat only (they must be told why); attendees never see them."""
     meeting = item.meeting
     if item.body.confidentiality_duty:
+        if support_visible is not None and item.body_id in support_visible:
+            return support_visible[item.body_id]
         return may_see_support_item(user=user, meeting=meeting, body=item.body)
     if can_manage_meetings(user):
         return True
@@ -248,18 +310,41 @@ def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | 
 def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:
     """The case's coordinators decide a proposal waiting for them; the secretariat (with
     a valid pledge, for a 支援会議 body) decides one that reached it."""
-    if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
-        return Need.MANAGE in case_needs(actor, proposal.case)
-    if proposal.status == AgendaProposal.Status.PROPOSED:
-        if not can_manage_meetings(actor):
-            return False
-        if proposal.body.confidentiality_duty:
-            return (
-                user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
-                is not None
-            )
-        return True
-    return False
+    return bool(proposals_decidable(actor=actor, proposals=[proposal]))
+
+
+def proposals_decidable(
+    *, actor: User, proposals: Iterable[AgendaProposal]
+) -> list[AgendaProposal]:
+    """Those of ``proposals`` the actor decides (``may_decide_proposal``), in their
+    order: the actor's bases on the waiting proposals' cases are read in one query, and
+    the pledge once per 支援会議 body."""
+    proposals = list(proposals)
+    waiting = {p.case_id for p in proposals if p.status == AgendaProposal.Status.WITH_COORDINATORS}
+    bases: dict = defaultdict(set)
+    if waiting:
+        rows = access_rows_for(actor).filter(case_id__in=waiting)
+        for case_id, basis in rows.values_list("case_id", "basis"):
+            bases[case_id].add(basis)
+    pledged: dict = {}
+
+    def decides(proposal: AgendaProposal) -> bool:
+        if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
+            return Need.MANAGE in case_needs_met(bases[proposal.case_id])
+        if proposal.status == AgendaProposal.Status.PROPOSED:
+            if not can_manage_meetings(actor):
+                return False
+            if proposal.body.confidentiality_duty:
+                if proposal.body_id not in pledged:
+                    pledged[proposal.body_id] = (
+                        user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
+                        is not None
+                    )
+                return pledged[proposal.body_id]
+            return True
+        return False
+
+    return [proposal for proposal in proposals if decides(proposal)]
 
 
 def may_report_decision(*, user: User, decision) -> bool:
