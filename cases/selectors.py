@@ -474,7 +474,17 @@ def _entries_for(records, *, model, subject, masked=lambda record: ()) -> list[H
     of cases.masking instead of their values (DV等支援措置, 通報者)."""
     entries: list[HistoryEntry] = []
     previous: dict = {}
-    for record in records.order_by("history_date", "history_id").select_related("history_user"):
+    # Every foreign key a line may name (閲覧権限（機関）, a changed 主担当機関 …) comes with
+    # its record: one query per source, not one per record and key.
+    related = [
+        f.name
+        for f in records.model._meta.concrete_fields
+        if f.many_to_one and f.name != "history_user"
+    ]
+    records = records.order_by("history_date", "history_id").select_related(
+        "history_user", *related
+    )
+    for record in records:
         before = previous.get(record.id)
         previous[record.id] = record
         changes: list[tuple[str, str, str]] = []

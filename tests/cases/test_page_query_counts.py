@@ -121,3 +121,46 @@ def test_the_case_page_shows_what_it_showed(
     assert "生活福祉課" in page and "商店" in page
     page = login(staff_assigned).get(url).content.decode()
     assert reverse("consent:consent_new", args=[case.household_id, subjects[0].pk]) not in page
+
+
+CASE_HISTORY = {"coordinator": 20, "staff_assigned": 20}
+
+
+def test_the_history_page_is_constant_in_changes(
+    case, coordinator, staff_assigned, assigned_agency, other_agency, login
+):
+    """変更履歴 of 1 change against 3 of each kind: the case's 主担当機関 (a foreign key
+    the diff names), a member's contact, access grants (a line per agency)."""
+    url = reverse("cases:case_history", args=[case.pk])
+    people = {"coordinator": coordinator, "staff_assigned": staff_assigned}
+    agencies = itertools.cycle([other_agency, assigned_agency])
+
+    def change():
+        fresh = type(case).objects.get(pk=case.pk)
+        services.case_update(
+            actor=coordinator,
+            case=fresh,
+            data={"main_agency": next(agencies)},
+            expected_version=fresh.version,
+        )
+        person = case.subjects.get(relation="self")
+        services.person_update(
+            actor=coordinator,
+            person=person,
+            data={"notes": f"メモ{next(_numbers)}"},
+            expected_version=person.version,
+        )
+        department = AgencyFactory(
+            name=f"福祉課{next(_numbers)}", kind=Agency.Kind.MUNICIPAL_DEPARTMENT
+        )
+        services.case_access_grant(actor=coordinator, case=case, agency=department, reason="照会")
+
+    change()
+    few = {name: queries(login(user), url) for name, user in people.items()}
+    change()
+    change()
+    page = login(coordinator).get(url).content.decode()
+    assert page.count("閲覧権限（福祉課") >= 3 and "主担当機関" in page
+    many = {name: queries(login(user), url) for name, user in people.items()}
+    assert many == few
+    assert many == CASE_HISTORY
