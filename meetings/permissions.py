@@ -67,6 +67,18 @@ def attending_agencies(meeting: Meeting) -> list[Agency]:
     return list(Agency.objects.filter(pk__in=ids).order_by("name_kana", "name"))
 
 
+def meetings_attending_agencies(meeting_ids: Iterable) -> dict:
+    """``attending_agencies`` of several meetings in one query, by meeting pk."""
+    agencies: dict = defaultdict(dict)
+    attendees = Attendee.objects.filter(meeting_id__in=set(meeting_ids), agency__isnull=False)
+    for attendee in attendees.select_related("agency"):
+        agencies[attendee.meeting_id][attendee.agency_id] = attendee.agency
+    return {
+        meeting_id: sorted(found.values(), key=lambda a: (a.name_kana, a.name))
+        for meeting_id, found in agencies.items()
+    }
+
+
 # ---------------------------------------------------------------------------
 # Gate 2: confidentiality pledges
 
@@ -117,6 +129,13 @@ def attendees_pledges(
         for attendee in attendees
         for body_id in body_ids
     }
+
+
+def user_pledges_for_bodies(*, user: User, body_ids: Iterable) -> QuerySet[ConfidentialityPledge]:
+    """``user_pledges`` for several bodies at once (their ``member`` read with them)."""
+    return ConfidentialityPledge.objects.filter(
+        member__body_id__in=list(body_ids), member__user_id=user.pk
+    ).select_related("member")
 
 
 def user_pledged_bodies_q(*, user: User, on: dt.date) -> Q:
@@ -208,6 +227,10 @@ def attendee_may_receive_support_item(*, attendee: Attendee, body: MeetingBody) 
 
 # ---------------------------------------------------------------------------
 # Gate 1: consent for 重層的支援会議 items
+
+# What gate 1 reads of an item's or a proposal's case (``meeting_consent_problems``
+# reads nothing more when these are prefetched): one query per level for a whole list.
+GATE_ONE_PREFETCH = ("case__subjects__consents__agencies",)
 
 
 def consent_problems(

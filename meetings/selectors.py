@@ -46,6 +46,7 @@ from .models import (
     MeetingBody,
 )
 from .permissions import (
+    GATE_ONE_PREFETCH,
     MeetingNeed,
     attendee_is_current,
     attendee_may_receive_support_item,
@@ -185,11 +186,6 @@ def decision_get_for_user(*, user: User, item: AgendaItem, pk) -> Decision:
         return item.decisions.get(pk=pk)
     except (Decision.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
-
-
-# What gate 1 reads of an item's or a proposal's case (``meeting_consent_problems``
-# reads nothing more when these are prefetched): one query per level for a whole list.
-GATE_ONE_PREFETCH = ("case__subjects__consents__agencies",)
 
 
 @dataclass
