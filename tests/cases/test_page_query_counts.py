@@ -21,7 +21,7 @@ from agencies.models import Agency
 from agencies.services import resource_save
 from cases import services
 from cases.models import CaseEvent
-from cases.services import participation, plans, support
+from cases.services import outreach, participation, plans, support
 from tests.factories import AgencyFactory, make_consent, make_consultation, member_data
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +164,42 @@ def test_the_history_page_is_constant_in_changes(
     many = {name: queries(login(user), url) for name, user in people.items()}
     assert many == few
     assert many == CASE_HISTORY
+
+
+HOUSEHOLD_DETAIL = {"coordinator": 28, "staff_assigned": 21}
+
+
+def test_the_household_page_is_constant_in_members_consultations_and_outreach(
+    case, coordinator, staff_assigned, login
+):
+    """世帯の詳細 with 2 members, consultations and engagements against 6 of each."""
+    household = case.household
+    url = reverse("cases:household_detail", args=[household.pk])
+    people = {"coordinator": coordinator, "staff_assigned": staff_assigned}
+
+    def grow(n):
+        for _ in range(n):
+            number = next(_numbers)
+            services.person_add(
+                actor=coordinator,
+                household=household,
+                data={
+                    **member_data(given_name=f"孫{number}", given_name_kana="まご"),
+                    "relation": "other",
+                },
+            )
+            make_consultation(actor=staff_assigned, household=household)
+            outreach.outreach_start(
+                actor=staff_assigned,
+                household=household,
+                started_on=timezone.localdate(),
+                concern=f"訪問{number}",
+            )
+
+    grow(1)
+    few = {name: queries(login(user), url) for name, user in people.items()}
+    grow(4)
+    assert household.members.count() == 6 and household.outreach_engagements.count() == 5
+    many = {name: queries(login(user), url) for name, user in people.items()}
+    assert many == few
+    assert many == HOUSEHOLD_DETAIL
