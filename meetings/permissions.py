@@ -25,6 +25,7 @@ from .models import (
     AgendaItem,
     AgendaProposal,
     Attendee,
+    BodyCaseHandling,
     ConfidentialityPledge,
     Meeting,
     MeetingBody,
@@ -373,19 +374,63 @@ def proposals_decidable(
 def may_report_decision(*, user: User, decision) -> bool:
     """A 支援会議 decision is reported on by the pledged members of the agency it is
     assigned to — gate 2 today, and their only write on the meeting."""
-    item = decision.item
-    if not item.body.confidentiality_duty or decision.assignee_agency_id is None:
-        return False
-    if not user.is_authenticated or user.agency_id != decision.assignee_agency_id:
-        return False
-    # Gate 2 as for the item itself: an attendee (or the secretariat) of that meeting…
-    if not may_see_support_item(user=user, meeting=item.meeting, body=item.body):
-        return False
+    return bool(decisions_reportable(user=user, decisions=[decision]))
+
+
+def decisions_reportable(*, user: User, decisions: Iterable) -> list:
+    """Those of ``decisions`` the user may report on (``may_report_decision``), in their
+    order, for a list: the user's pledges, the meetings they attend and the open
+    handlings are each read in one query, whatever the number of decisions."""
+    if not user.is_authenticated:
+        return []
+    decisions = [
+        d
+        for d in decisions
+        if d.item.body.confidentiality_duty
+        and d.assignee_agency_id is not None
+        and user.agency_id == d.assignee_agency_id
+    ]
+    # Gate 2 as for the item itself: an attendee (or the secretariat) of that meeting
+    # with a pledge valid on its date (``may_see_support_item``; ``valid_on`` is
+    # ``pledge_valid_q`` in Python)…
+    pledges = list(user_pledges_for_bodies(user=user, body_ids={d.item.body_id for d in decisions}))
+
+    def pledged(body_id, day) -> bool:
+        return any(p.member.body_id == body_id and p.valid_on(day) for p in pledges)
+
+    attended = set()
+    if decisions and not can_manage_meetings(user):
+        attended = set(
+            Attendee.objects.filter(
+                meeting_id__in={d.item.meeting_id for d in decisions},
+                user_id=user.pk,
+                agency_id=user.agency_id,
+            ).values_list("meeting_id", flat=True)
+        )
+    seen = {
+        (d.item.meeting_id, d.item.body_id): (
+            can_manage_meetings(user) or d.item.meeting_id in attended
+        )
+        and pledged(d.item.body_id, d.item.meeting.date)
+        for d in decisions
+    }
     # …while the case is still under the body's handling (closing a case ends it)…
-    if (
-        item.case_id is not None
-        and not item.body.handlings.filter(case_id=item.case_id, ended_at=None).exists()
-    ):
-        return False
+    cases = {d.item.case_id for d in decisions if d.item.case_id is not None}
+    handled = set()
+    if cases:
+        handled = set(
+            BodyCaseHandling.objects.filter(
+                case_id__in=cases,
+                body_id__in={d.item.body_id for d in decisions},
+                ended_at=None,
+            ).values_list("body_id", "case_id")
+        )
     # …and with a pledge valid today, since the report is written today.
-    return user_pledge_valid(user=user, body=item.body, on=timezone.localdate()) is not None
+    today = timezone.localdate()
+    return [
+        d
+        for d in decisions
+        if seen[(d.item.meeting_id, d.item.body_id)]
+        and (d.item.case_id is None or (d.item.body_id, d.item.case_id) in handled)
+        and pledged(d.item.body_id, today)
+    ]

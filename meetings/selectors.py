@@ -55,6 +55,7 @@ from .permissions import (
     can_manage_meetings,
     can_use_meetings,
     consent_problems,
+    decisions_reportable,
     item_consent_problems,
     item_visible_to,
     may_report_decision,
@@ -781,11 +782,9 @@ def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
     if not user.is_authenticated or not user.is_active or user.agency_id is None:
         return Decision.objects.none()
     today = timezone.localdate()
-    pledged = [
-        body.pk
-        for body in MeetingBody.objects.filter(kind__in=DUTY_KINDS)
-        if user_pledge_valid(user=user, body=body, on=today) is not None
-    ]
+    pledged = MeetingBody.objects.filter(
+        user_pledged_bodies_q(user=user, on=today), kind__in=DUTY_KINDS
+    ).values("pk")
     attending = (
         Q(item__meeting__attendees__user_id=user.pk) if not can_manage_meetings(user) else Q()
     )
@@ -809,9 +808,7 @@ def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
 def decisions_to_report(*, user: User) -> list[Decision]:
     """``decisions_for_reporter`` with gate 2 checked row by row on each meeting's date
     (a pledge signed after the meeting does not open what was said there)."""
-    return [
-        d for d in decisions_for_reporter(user=user) if may_report_decision(user=user, decision=d)
-    ]
+    return decisions_reportable(user=user, decisions=decisions_for_reporter(user=user))
 
 
 def decision_get_for_reporter(*, user: User, pk) -> Decision:

@@ -160,3 +160,60 @@ def test_the_agenda_and_the_candidates_show_what_they_showed(
 
 def _pledged(body) -> set:
     return {member.user_id for member in body.members.filter(pledges__isnull=False)}
+
+
+MY_DECISIONS = {"staff_assigned": 13, "coordinator": 10}
+
+
+def test_my_decisions_is_constant_in_decisions_and_meetings(
+    secretariat, coordinator, staff_assigned, assigned_agency, support_body, case, login
+):
+    """支援会議の決定事項 for 1 meeting's decisions against 3 meetings' (gate 2 is asked on
+    each meeting's date): the pledged staff of the assigned agency see exactly the
+    decisions assigned to it, at meetings they attended, while the case is handled."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    pledge(
+        secretariat,
+        support_body,
+        staff_assigned,
+        signed_on=timezone.localdate() - dt.timedelta(days=90),
+    )
+    shown = []
+
+    def hold_meeting(days_ago):
+        meeting = make_meeting(
+            secretariat, [support_body], date=timezone.localdate() - dt.timedelta(days=days_ago)
+        )
+        attend(secretariat, meeting, coordinator, staff_assigned)
+        item = add_item(secretariat, meeting, support_body, case=case)
+        for content in ("見守り", "訪問"):
+            shown.append(
+                meeting_services.decision_add(
+                    actor=secretariat, item=item, content=content, assignee_agency=assigned_agency
+                )
+            )
+        meeting_services.decision_add(
+            actor=secretariat, item=item, content="調整役が連絡", assignee_name="調整役"
+        )
+
+    url = reverse("meetings:my_decisions")
+    users = {"staff_assigned": staff_assigned, "coordinator": coordinator}
+    hold_meeting(30)
+    few = {name: queries(login(user), url) for name, user in users.items()}
+    hold_meeting(20)
+    hold_meeting(10)
+    unattended = make_meeting(secretariat, [support_body])
+    other = add_item(secretariat, unattended, support_body, case=case)
+    meeting_services.decision_add(
+        actor=secretariat, item=other, content="出席していない会議", assignee_agency=assigned_agency
+    )
+    many = {name: queries(login(user), url) for name, user in users.items()}
+    assert many == few
+    assert many == MY_DECISIONS
+    assert sorted(d.pk for d in selectors.decisions_to_report(user=staff_assigned)) == sorted(
+        d.pk for d in shown
+    )
+    assert selectors.decisions_to_report(user=coordinator) == []
