@@ -217,3 +217,33 @@ def test_my_decisions_is_constant_in_decisions_and_meetings(
         d.pk for d in shown
     )
     assert selectors.decisions_to_report(user=coordinator) == []
+
+
+MEETING_LIST = {"secretariat": 11, "coordinator": 11}
+
+
+def test_the_meeting_list_is_constant_in_meetings(
+    secretariat, coordinator, consent_body, support_body, login
+):
+    """会議一覧 with 2 meetings (one held jointly) against 6."""
+    url = reverse("meetings:meeting_list")
+    users = {"secretariat": secretariat, "coordinator": coordinator}
+    attended, others = [], []
+
+    def hold(n):
+        for _ in range(n):
+            meeting = make_meeting(secretariat, [consent_body, support_body])
+            attend(secretariat, meeting, coordinator)
+            attended.append(meeting)
+            others.append(make_meeting(secretariat, [support_body]))
+
+    hold(1)
+    few = {name: queries(login(user), url) for name, user in users.items()}
+    hold(2)
+    many = {name: queries(login(user), url) for name, user in users.items()}
+    page = login(coordinator).get(url).content.decode()
+    detail = "meetings:meeting_detail"
+    assert all(reverse(detail, args=[m.pk]) in page for m in attended)
+    assert not any(reverse(detail, args=[m.pk]) in page for m in others)
+    assert many == few
+    assert many == MEETING_LIST
