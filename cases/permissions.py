@@ -9,6 +9,8 @@ selector, access helper and write service asks these functions; nothing else dec
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -305,10 +307,41 @@ def person_consent_needs_met(user: User, person: Person) -> bool:
     """Recording or changing a consent creates access: once the person is a subject of
     an open case, it needs *manage* on every such case; before that, *manage* on the
     household (the window that obtained it at intake, or the coordinators)."""
-    open_cases = list(person.cases.filter(status__in=Case.OPEN_STATUSES))
-    if open_cases:
-        return all(Need.MANAGE in case_needs(user, case) for case in open_cases)
-    return Need.MANAGE in household_needs(user, person.household)
+    return person.pk in persons_consent_needs_met(user, [person])
+
+
+def persons_consent_needs_met(user: User, persons: Iterable[Person]) -> set:
+    """The pks of ``persons`` whose consent ``user`` may record or change — the rule of
+    ``person_consent_needs_met``, asked for a page of people at once: one query for
+    their open cases, one for the user's bases on them, and the household rule once
+    per household of a person with no open case (a case's subjects share one)."""
+    persons = list(persons)
+    open_cases: dict = defaultdict(set)
+    for person_id, case_id in Case.subjects.through.objects.filter(
+        person_id__in=[person.pk for person in persons], case__status__in=Case.OPEN_STATUSES
+    ).values_list("person_id", "case_id"):
+        open_cases[person_id].add(case_id)
+    bases: dict = defaultdict(set)
+    case_ids = set().union(*open_cases.values())
+    if case_ids:
+        for case_id, basis in (
+            access_rows_for(user).filter(case_id__in=case_ids).values_list("case_id", "basis")
+        ):
+            bases[case_id].add(basis)
+    manages_household: dict = {}
+    allowed = set()
+    for person in persons:
+        if open_cases[person.pk]:
+            ok = all(Need.MANAGE in case_needs_met(bases[pk]) for pk in open_cases[person.pk])
+        else:
+            if person.household_id not in manages_household:
+                manages_household[person.household_id] = Need.MANAGE in household_needs(
+                    user, person.household
+                )
+            ok = manages_household[person.household_id]
+        if ok:
+            allowed.add(person.pk)
+    return allowed
 
 
 def may_propose(user: User, household: Household) -> bool:

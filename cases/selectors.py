@@ -63,6 +63,7 @@ from .permissions import (
     household_needs,
     outreach_needs,
     outreach_visible_q,
+    persons_consent_needs_met,
     uncased_consultation_branches,
     uncased_consultations_q,
     works_cases,
@@ -213,6 +214,12 @@ def in_member_order(people: QuerySet[Person]) -> QuerySet[Person]:
         output_field=IntegerField(),
     )
     return people.annotate(relation_rank=rank).order_by("relation_rank", "created_at")
+
+
+def case_consent_recorders(*, user: User, case: Case) -> set:
+    """The subjects of ``case`` whose consent ``user`` may record (the case page's
+    「同意を記録」), asked for all of them at once."""
+    return persons_consent_needs_met(user, case.subjects.select_related("household"))
 
 
 def members_in_order(*, household: Household) -> QuerySet[Person]:
@@ -533,7 +540,17 @@ def _entries_for(records, *, model, subject, masked=lambda record: ()) -> list[H
     of cases.masking instead of their values (DV等支援措置, 通報者)."""
     entries: list[HistoryEntry] = []
     previous: dict = {}
-    for record in records.order_by("history_date", "history_id").select_related("history_user"):
+    # Every foreign key a line may name (閲覧権限（機関）, a changed 主担当機関 …) comes with
+    # its record: one query per source, not one per record and key.
+    related = [
+        f.name
+        for f in records.model._meta.concrete_fields
+        if f.many_to_one and f.name != "history_user"
+    ]
+    records = records.order_by("history_date", "history_id").select_related(
+        "history_user", *related
+    )
+    for record in records:
         before = previous.get(record.id)
         previous[record.id] = record
         changes: list[tuple[str, str, str]] = []

@@ -18,7 +18,7 @@ from cases.models import Case
 from consent.selectors import consents_expiring
 from core.japanese import fiscal_year
 from meetings.models import ConfidentialityPledge, MeetingBody, pledge_valid_q
-from meetings.selectors import meetings_visible_to, pledge_gaps, proposals_to_decide
+from meetings.selectors import meetings_pledge_gaps, meetings_visible_to, proposals_to_decide
 from reports.annual import annual_figures, headline
 
 SOON = dt.timedelta(days=30)
@@ -44,8 +44,9 @@ def secretariat_home(*, user: User) -> dict:
         .select_related("member__body", "member__user", "member__agency")
         .order_by("valid_until")
     )
+    gaps = meetings_pledge_gaps(meetings=ahead)
     return {
-        "meetings_ahead": [(m, pledge_gaps(meeting=m)) for m in ahead],
+        "meetings_ahead": [(m, gaps[m.pk]) for m in ahead],
         "pledges_expiring": expiring,
         "proposals_waiting": len(proposals_to_decide(user=user)),
     }
@@ -58,6 +59,7 @@ def coordinator_home(*, user: User) -> dict:
         "consents_expiring": consents_expiring(user=user)[:10],
         "meetings_ahead": meetings_visible_to(user)
         .filter(date__gte=today, closed_at__isnull=True)
+        .prefetch_related("bodies")
         .order_by("date")[:5],
     }
 

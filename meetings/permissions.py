@@ -7,6 +7,7 @@ is a Japanese sentence naming the person, the date and the rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from agencies.roles import CASE_ROLES, Role
 from cases.models import Case, Household
-from cases.permissions import Need, case_needs
+from cases.permissions import Need, access_rows_for, case_needs_met
 from consent.selectors import meeting_consent_problems
 from core.japanese import format_wareki
 
@@ -24,6 +25,7 @@ from .models import (
     AgendaItem,
     AgendaProposal,
     Attendee,
+    BodyCaseHandling,
     ConfidentialityPledge,
     Meeting,
     MeetingBody,
@@ -66,6 +68,18 @@ def attending_agencies(meeting: Meeting) -> list[Agency]:
     return list(Agency.objects.filter(pk__in=ids).order_by("name_kana", "name"))
 
 
+def meetings_attending_agencies(meeting_ids: Iterable) -> dict:
+    """``attending_agencies`` of several meetings in one query, by meeting pk."""
+    agencies: dict = defaultdict(dict)
+    attendees = Attendee.objects.filter(meeting_id__in=set(meeting_ids), agency__isnull=False)
+    for attendee in attendees.select_related("agency"):
+        agencies[attendee.meeting_id][attendee.agency_id] = attendee.agency
+    return {
+        meeting_id: sorted(found.values(), key=lambda a: (a.name_kana, a.name))
+        for meeting_id, found in agencies.items()
+    }
+
+
 # ---------------------------------------------------------------------------
 # Gate 2: confidentiality pledges
 
@@ -86,6 +100,55 @@ def attendee_pledges(*, attendee: Attendee, body: MeetingBody) -> QuerySet[Confi
     if attendee.user_id:
         who |= Q(member__user_id=attendee.user_id)
     return ConfidentialityPledge.objects.filter(who, member__body=body)
+
+
+def attendees_pledges(
+    *, attendees: Iterable[Attendee], bodies: Iterable[MeetingBody]
+) -> dict[tuple, list[ConfidentialityPledge]]:
+    """``attendee_pledges`` for many attendees and bodies in one query, keyed by
+    (attendee pk, body pk): the pledges of the member an attendee attends as, or of
+    their login's membership of that body."""
+    attendees, body_ids = list(attendees), {body.pk for body in bodies}
+    member_ids = {a.member_id for a in attendees if a.member_id}
+    user_ids = {a.user_id for a in attendees if a.user_id}
+    pledges = list(
+        ConfidentialityPledge.objects.filter(
+            Q(member_id__in=member_ids) | Q(member__user_id__in=user_ids),
+            member__body_id__in=body_ids,
+        ).select_related("member")
+    )
+    return {
+        (attendee.pk, body_id): [
+            p
+            for p in pledges
+            if p.member.body_id == body_id
+            and (
+                (attendee.member_id and p.member_id == attendee.member_id)
+                or (attendee.user_id and p.member.user_id == attendee.user_id)
+            )
+        ]
+        for attendee in attendees
+        for body_id in body_ids
+    }
+
+
+def user_pledges_for_bodies(*, user: User, body_ids: Iterable) -> QuerySet[ConfidentialityPledge]:
+    """``user_pledges`` for several bodies at once (their ``member`` read with them)."""
+    return ConfidentialityPledge.objects.filter(
+        member__body_id__in=list(body_ids), member__user_id=user.pk
+    ).select_related("member")
+
+
+def user_pledged_bodies_q(*, user: User, on: dt.date) -> Q:
+    """The bodies for which ``user_pledge_valid`` finds a pledge on ``on``, as one
+    subquery (for lists of proposals or items across bodies)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(
+        pk__in=ConfidentialityPledge.objects.filter(
+            pledge_valid_q(on), member__user_id=user.pk
+        ).values("member__body_id")
+    )
 
 
 def user_pledge_valid(*, user: User, body: MeetingBody, on: dt.date):
@@ -197,6 +260,10 @@ def attendee_may_receive_support_item(*, attendee: Attendee, body: MeetingBody) 
 # ---------------------------------------------------------------------------
 # Gate 1: consent for 重層的支援会議 items
 
+# What gate 1 reads of an item's or a proposal's case (``meeting_consent_problems``
+# reads nothing more when these are prefetched): one query per level for a whole list.
+GATE_ONE_PREFETCH = ("case__subjects__consents__agencies",)
+
 
 def consent_problems(
     *,
@@ -261,13 +328,32 @@ def subject_problems(
     return []
 
 
-def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | None = None):
+def support_items_visible(*, user: User, meeting: Meeting) -> dict:
+    """Gate 2 (``may_see_support_item``) for each 支援会議 body of the meeting, asked
+    once per body for a page that lists many items."""
+    return {
+        body.pk: may_see_support_item(user=user, meeting=meeting, body=body)
+        for body in meeting.bodies.all()
+        if body.confidentiality_duty
+    }
+
+
+def item_visible_to(
+    *,
+    user: User,
+    item: AgendaItem,
+    live_problems: list[str] | None = None,
+    support_visible: dict | None = None,
+):
     """Whether the user may see an item of a meeting they already see.
 
-    支援会議 items: gate 2. 重層 items the gate-1 check refuses are for the secretariat
-    only (they must be told why); attendees never see them."""
+    支援会議 items: gate 2 (``support_visible``, from ``support_items_visible``, answers
+    it for the meeting's bodies when given). 重層 items the gate-1 check refuses are for
+    the secretariat only (they must be told why); attendees never see them."""
     meeting = item.meeting
     if item.body.confidentiality_duty:
+        if support_visible is not None and item.body_id in support_visible:
+            return support_visible[item.body_id]
         return may_see_support_item(user=user, meeting=meeting, body=item.body)
     if can_manage_meetings(user):
         return True
@@ -279,36 +365,103 @@ def item_visible_to(*, user: User, item: AgendaItem, live_problems: list[str] | 
 def may_decide_proposal(*, actor: User, proposal: AgendaProposal) -> bool:
     """The case's coordinators decide a proposal waiting for them; the secretariat (with
     a valid pledge, for a 支援会議 body) decides one that reached it."""
-    if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
-        return Need.MANAGE in case_needs(actor, proposal.case)
-    if proposal.status == AgendaProposal.Status.PROPOSED:
-        if not can_manage_meetings(actor):
-            return False
-        if proposal.body.confidentiality_duty:
-            return (
-                user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
-                is not None
-            )
-        return True
-    return False
+    return bool(proposals_decidable(actor=actor, proposals=[proposal]))
+
+
+def proposals_decidable(
+    *, actor: User, proposals: Iterable[AgendaProposal]
+) -> list[AgendaProposal]:
+    """Those of ``proposals`` the actor decides (``may_decide_proposal``), in their
+    order: the actor's bases on the waiting proposals' cases are read in one query, and
+    the pledge once per 支援会議 body."""
+    proposals = list(proposals)
+    waiting = {p.case_id for p in proposals if p.status == AgendaProposal.Status.WITH_COORDINATORS}
+    bases: dict = defaultdict(set)
+    if waiting:
+        rows = access_rows_for(actor).filter(case_id__in=waiting)
+        for case_id, basis in rows.values_list("case_id", "basis"):
+            bases[case_id].add(basis)
+    pledged: dict = {}
+
+    def decides(proposal: AgendaProposal) -> bool:
+        if proposal.status == AgendaProposal.Status.WITH_COORDINATORS:
+            return Need.MANAGE in case_needs_met(bases[proposal.case_id])
+        if proposal.status == AgendaProposal.Status.PROPOSED:
+            if not can_manage_meetings(actor):
+                return False
+            if proposal.body.confidentiality_duty:
+                if proposal.body_id not in pledged:
+                    pledged[proposal.body_id] = (
+                        user_pledge_valid(user=actor, body=proposal.body, on=timezone.localdate())
+                        is not None
+                    )
+                return pledged[proposal.body_id]
+            return True
+        return False
+
+    return [proposal for proposal in proposals if decides(proposal)]
 
 
 def may_report_decision(*, user: User, decision) -> bool:
     """A 支援会議 decision is reported on by the pledged members of the agency it is
     assigned to — gate 2 today, and their only write on the meeting."""
-    item = decision.item
-    if not item.body.confidentiality_duty or decision.assignee_agency_id is None:
-        return False
-    if not user.is_authenticated or user.agency_id != decision.assignee_agency_id:
-        return False
-    # Gate 2 as for the item itself: an attendee (or the secretariat) of that meeting…
-    if not may_see_support_item(user=user, meeting=item.meeting, body=item.body):
-        return False
+    return bool(decisions_reportable(user=user, decisions=[decision]))
+
+
+def decisions_reportable(*, user: User, decisions: Iterable) -> list:
+    """Those of ``decisions`` the user may report on (``may_report_decision``), in their
+    order, for a list: the user's pledges, the meetings they attend and the open
+    handlings are each read in one query, whatever the number of decisions."""
+    if not user.is_authenticated:
+        return []
+    decisions = [
+        d
+        for d in decisions
+        if d.item.body.confidentiality_duty
+        and d.assignee_agency_id is not None
+        and user.agency_id == d.assignee_agency_id
+    ]
+    # Gate 2 as for the item itself: an attendee (or the secretariat) of that meeting
+    # with a pledge valid on its date (``may_see_support_item``; ``valid_on`` is
+    # ``pledge_valid_q`` in Python)…
+    pledges = list(user_pledges_for_bodies(user=user, body_ids={d.item.body_id for d in decisions}))
+
+    def pledged(body_id, day) -> bool:
+        return any(p.member.body_id == body_id and p.valid_on(day) for p in pledges)
+
+    attended = set()
+    if decisions and not can_manage_meetings(user):
+        attended = set(
+            Attendee.objects.filter(
+                meeting_id__in={d.item.meeting_id for d in decisions},
+                user_id=user.pk,
+                agency_id=user.agency_id,
+            ).values_list("meeting_id", flat=True)
+        )
+    seen = {
+        (d.item.meeting_id, d.item.body_id): (
+            can_manage_meetings(user) or d.item.meeting_id in attended
+        )
+        and pledged(d.item.body_id, d.item.meeting.date)
+        for d in decisions
+    }
     # …while the case is still under the body's handling (closing a case ends it)…
-    if (
-        item.case_id is not None
-        and not item.body.handlings.filter(case_id=item.case_id, ended_at=None).exists()
-    ):
-        return False
+    cases = {d.item.case_id for d in decisions if d.item.case_id is not None}
+    handled = set()
+    if cases:
+        handled = set(
+            BodyCaseHandling.objects.filter(
+                case_id__in=cases,
+                body_id__in={d.item.body_id for d in decisions},
+                ended_at=None,
+            ).values_list("body_id", "case_id")
+        )
     # …and with a pledge valid today, since the report is written today.
-    return user_pledge_valid(user=user, body=item.body, on=timezone.localdate()) is not None
+    today = timezone.localdate()
+    return [
+        d
+        for d in decisions
+        if seen[(d.item.meeting_id, d.item.body_id)]
+        and (d.item.case_id is None or (d.item.body_id, d.item.case_id) in handled)
+        and pledged(d.item.body_id, today)
+    ]

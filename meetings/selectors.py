@@ -4,6 +4,7 @@ an object the user may not see answers 404, the same as one that does not exist.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,22 +46,26 @@ from .models import (
     MeetingBody,
 )
 from .permissions import (
+    GATE_ONE_PREFETCH,
     MeetingNeed,
     attendee_is_current,
     attendee_may_receive_support_item,
-    attendee_pledges,
+    attendees_pledges,
     attending_agencies,
     can_manage_meetings,
     can_use_meetings,
     consent_problems,
+    decisions_reportable,
     item_consent_problems,
     item_visible_to,
-    may_decide_proposal,
     may_report_decision,
     may_see_support_item,
     meetings_q,
     pledge_problem,
+    proposals_decidable,
+    support_items_visible,
     user_pledge_valid,
+    user_pledged_bodies_q,
 )
 
 # ---------------------------------------------------------------------------
@@ -146,6 +151,12 @@ def meeting_get_for_user(*, user: User, pk, need: MeetingNeed = MeetingNeed.VIEW
     return meeting
 
 
+def meeting_attendees(*, meeting: Meeting) -> QuerySet[Attendee]:
+    """The attendees as the meeting's pages list them, with the body each member
+    attendee belongs to."""
+    return meeting.attendees.select_related("agency", "member__body", "user")
+
+
 def attendee_get_for_user(*, user: User, meeting: Meeting, pk) -> Attendee:
     try:
         return meeting.attendees.select_related("user", "agency", "member").get(pk=pk)
@@ -200,16 +211,19 @@ def meeting_agenda(*, user: User, meeting: Meeting) -> Agenda:
     flag may be older than a withdrawal)."""
     agenda = Agenda()
     agencies = attending_agencies(meeting)
+    support_visible = support_items_visible(user=user, meeting=meeting)
     items = meeting.items.select_related(
         "body", "case", "case__household", "household", "meeting", "minutes_recorded_by"
-    ).prefetch_related("decisions__assignee_agency")
+    ).prefetch_related("decisions__assignee_agency", *GATE_ONE_PREFETCH)
     for item in items:
         problems = item_consent_problems(item, agencies) if item.body.consent_required else []
         if item.gate_blocked and not problems:
             problems = list(item.gate_reasons)
         if problems:
             agenda.blocked += 1
-        if not item_visible_to(user=user, item=item, live_problems=problems):
+        if not item_visible_to(
+            user=user, item=item, live_problems=problems, support_visible=support_visible
+        ):
             agenda.hidden += 1
             continue
         agenda.rows.append(ItemRow(item=item, problems=problems))
@@ -226,20 +240,38 @@ class PledgeGap:
 def pledge_gaps(*, meeting: Meeting) -> list[PledgeGap]:
     """Before the meeting the secretariat sees who lacks a valid pledge for each 支援会議
     body of the meeting (they may not receive its items)."""
-    gaps = []
-    attendees = list(meeting.attendees.select_related("agency", "member", "user"))
-    for body in meeting.bodies.all():
-        if not body.confidentiality_duty:
-            continue
-        for attendee in attendees:
-            reason = pledge_problem(
-                name=attendee.name,
-                pledges=attendee_pledges(attendee=attendee, body=body),
-                body=body,
-                on=meeting.date,
-            )
-            if reason:
-                gaps.append(PledgeGap(body=body, attendee=attendee, reason=reason))
+    return meetings_pledge_gaps(meetings=[meeting])[meeting.pk]
+
+
+def meetings_pledge_gaps(*, meetings: list[Meeting]) -> dict:
+    """``pledge_gaps`` of several meetings, by meeting pk: their attendees in one query
+    and the attendees' pledges in another, whatever the number of attendees."""
+    attendees: dict = defaultdict(list)
+    for attendee in Attendee.objects.filter(meeting__in=meetings).select_related(
+        "agency", "member", "user"
+    ):
+        attendees[attendee.meeting_id].append(attendee)
+    duty_bodies = {
+        meeting.pk: [body for body in meeting.bodies.all() if body.confidentiality_duty]
+        for meeting in meetings
+    }
+    pledges = attendees_pledges(
+        attendees=[a for m in meetings if duty_bodies[m.pk] for a in attendees[m.pk]],
+        bodies={body for bodies in duty_bodies.values() for body in bodies},
+    )
+    gaps: dict = {}
+    for meeting in meetings:
+        gaps[meeting.pk] = []
+        for body in duty_bodies[meeting.pk]:
+            for attendee in attendees[meeting.pk]:
+                reason = pledge_problem(
+                    name=attendee.name,
+                    pledges=pledges[(attendee.pk, body.pk)],
+                    body=body,
+                    on=meeting.date,
+                )
+                if reason:
+                    gaps[meeting.pk].append(PledgeGap(body=body, attendee=attendee, reason=reason))
     return gaps
 
 
@@ -263,13 +295,10 @@ def _secretariat_bodies_q(user: User) -> Q:
     支援会議 body only with a valid pledge today (gate 2)."""
     if not can_manage_meetings(user):
         return Q(pk__in=[])
-    today = timezone.localdate()
-    pledged = [
-        body.pk
-        for body in MeetingBody.objects.filter(kind__in=DUTY_KINDS)
-        if user_pledge_valid(user=user, body=body, on=today) is not None
-    ]
-    return ~Q(body__kind__in=DUTY_KINDS) | Q(body_id__in=pledged)
+    pledged = MeetingBody.objects.filter(
+        user_pledged_bodies_q(user=user, on=timezone.localdate()), kind__in=DUTY_KINDS
+    )
+    return ~Q(body__kind__in=DUTY_KINDS) | Q(body_id__in=pledged.values("pk"))
 
 
 def proposals_visible_to(user: User) -> QuerySet[AgendaProposal]:
@@ -296,14 +325,13 @@ def proposal_get_for_user(*, user: User, pk) -> AgendaProposal:
 def proposals_to_decide(*, user: User) -> list[AgendaProposal]:
     """Open proposals of others that this user decides: the case's coordinators for
     those waiting for them, the (pledged) secretariat for those that reached it."""
-    return [
-        proposal
-        for proposal in proposals_visible_to(user)
+    return proposals_decidable(
+        actor=user,
+        proposals=proposals_visible_to(user)
         .filter(status__in=AgendaProposal.OPEN_STATUSES)
         .exclude(proposed_by_id=user.pk)
-        .order_by("proposed_at")
-        if may_decide_proposal(actor=user, proposal=proposal)
-    ]
+        .order_by("proposed_at"),
+    )
 
 
 def proposals_of(*, user: User, limit: int = 50) -> QuerySet[AgendaProposal]:
@@ -317,7 +345,7 @@ def proposals_for_agenda(*, user: User, meeting: Meeting, body: MeetingBody) -> 
     proposals = proposals_visible_to(user).filter(body=body, status=AgendaProposal.Status.PROPOSED)
     agencies = attending_agencies(meeting)
     rows = []
-    for proposal in proposals.order_by("proposed_at"):
+    for proposal in proposals.prefetch_related(*GATE_ONE_PREFETCH).order_by("proposed_at"):
         problems = consent_problems(
             meeting=meeting,
             body=body,
@@ -754,11 +782,9 @@ def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
     if not user.is_authenticated or not user.is_active or user.agency_id is None:
         return Decision.objects.none()
     today = timezone.localdate()
-    pledged = [
-        body.pk
-        for body in MeetingBody.objects.filter(kind__in=DUTY_KINDS)
-        if user_pledge_valid(user=user, body=body, on=today) is not None
-    ]
+    pledged = MeetingBody.objects.filter(
+        user_pledged_bodies_q(user=user, on=today), kind__in=DUTY_KINDS
+    ).values("pk")
     attending = (
         Q(item__meeting__attendees__user_id=user.pk) if not can_manage_meetings(user) else Q()
     )
@@ -782,9 +808,7 @@ def decisions_for_reporter(*, user: User) -> QuerySet[Decision]:
 def decisions_to_report(*, user: User) -> list[Decision]:
     """``decisions_for_reporter`` with gate 2 checked row by row on each meeting's date
     (a pledge signed after the meeting does not open what was said there)."""
-    return [
-        d for d in decisions_for_reporter(user=user) if may_report_decision(user=user, decision=d)
-    ]
+    return decisions_reportable(user=user, decisions=decisions_for_reporter(user=user))
 
 
 def decision_get_for_reporter(*, user: User, pk) -> Decision:

@@ -129,7 +129,7 @@ def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
         {
             "meeting": meeting,
             "can_manage": can_manage,
-            "attendees": meeting.attendees.select_related("agency", "member", "user"),
+            "attendees": selectors.meeting_attendees(meeting=meeting),
             "agenda": selectors.meeting_agenda(user=request.user, meeting=meeting),
             "pledge_gaps": selectors.pledge_gaps(meeting=meeting) if can_manage else [],
             "regional_issues": meeting.regional_issues.select_related("created_by"),
@@ -193,7 +193,7 @@ def meeting_attendees(request: HttpRequest, pk) -> HttpResponse:
         "meetings/meeting_attendees.html",
         {
             "meeting": meeting,
-            "attendees": meeting.attendees.select_related("agency", "member", "user"),
+            "attendees": selectors.meeting_attendees(meeting=meeting),
             "members_form": members_form,
             "adhoc_form": adhoc_form,
             "pledge_gaps": selectors.pledge_gaps(meeting=meeting),

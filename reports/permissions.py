@@ -9,18 +9,24 @@ managers' group; a national-report CSV to the coordinators' group. Anyone else g
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from guardian.core import ObjectPermissionChecker
+
 from agencies.models import User
 from agencies.roles import Role
 from cases.models import Person
-from cases.permissions import person_consent_needs_met
+from cases.permissions import person_consent_needs_met, persons_consent_needs_met
 from meetings.models import AgendaItem, Meeting, MeetingBody
 from meetings.permissions import (
+    GATE_ONE_PREFETCH,
     attendee_is_current,
-    attendee_may_receive_support_item,
+    attendees_pledges,
     can_manage_meetings,
     item_consent_problems,
     item_visible_to,
-    may_see_support_item,
+    meetings_attending_agencies,
+    user_pledges_for_bodies,
 )
 
 from .models import DisclosureRequest, ReportFile, ReportJob
@@ -92,10 +98,19 @@ def disclosure_holder_current(*, user: User, file: ReportFile) -> bool:
     """The draft's download was granted to its requester when it was made; *manage* on
     the person is asked again now (人事異動, a hand-over or a new case ends it). Files of
     other kinds pass."""
-    disclosure = file.job.disclosure
-    if disclosure is None:
-        return True
-    return may_handle_disclosure(user=user, person=disclosure.person)
+    return file.pk in disclosure_holders_current(user=user, files=[file])
+
+
+def disclosure_holders_current(*, user: User, files: Iterable[ReportFile]) -> set:
+    """``disclosure_holder_current`` for many files: the persons asked all at once."""
+    files = list(files)
+    drafts = [file for file in files if file.job.disclosure is not None]
+    current = {file.pk for file in files if file.job.disclosure is None}
+    if drafts and _active(user) and user.has_role(Role.COORDINATOR):
+        persons = [file.job.disclosure.person for file in drafts]
+        managed = persons_consent_needs_met(user, persons)
+        current |= {file.pk for file in drafts if file.job.disclosure.person_id in managed}
+    return current
 
 
 def copy_holder_current(*, user: User, file: ReportFile) -> bool:
@@ -104,37 +119,79 @@ def copy_holder_current(*, user: User, file: ReportFile) -> bool:
     it) and their pledge for each 支援会議 body in it is valid; a secretariat user while
     they are the secretariat with a valid pledge for each such body. Files that are not
     packet copies pass (their grants are the role's group)."""
-    if file.copy_number is None:
-        return True
-    attendee = file.attendee
-    if attendee is None:
-        return False
-    if not _consent_items_pass(file):
-        return False
-    bodies = list(MeetingBody.objects.filter(pk__in=file.support_body_ids))
-    if attendee.user_id is not None and attendee.user_id == user.pk:
-        return attendee_is_current(attendee) and all(
-            attendee_may_receive_support_item(attendee=attendee, body=body) for body in bodies
-        )
-    return can_manage_meetings(user) and all(
-        may_see_support_item(user=user, meeting=attendee.meeting, body=body) for body in bodies
-    )
+    return file.pk in copies_holder_current(user=user, files=[file])
 
 
-def _consent_items_pass(file: ReportFile) -> bool:
-    """Gate 1, now, for each 重層的支援会議 item the copy holds (on the meeting date, for
-    the attending agencies); an item taken off the agenda since fails too."""
-    wanted = set(file.consent_item_ids)
-    if not wanted:
-        return True
-    items = list(
-        AgendaItem.objects.filter(pk__in=wanted).select_related(
-            "body", "meeting", "case", "household"
-        )
+def copies_holder_current(*, user: User, files: Iterable[ReportFile]) -> set:
+    """The pks of ``files`` for which ``copy_holder_current`` holds, asked for many
+    copies at once (every copy a secretariat user was ever granted): the items, bodies,
+    attending agencies and pledges are each read once for all of them, and the rules
+    are those of gates 1 and 2 (``pledge.valid_on`` is ``pledge_valid_q`` in Python)."""
+    files = list(files)
+    current = {file.pk for file in files if file.copy_number is None}
+    copies = [file for file in files if file.copy_number is not None and file.attendee_id]
+    if not copies:
+        return current
+    consent_ok = _consent_items_pass(copies)
+    wanted = {str(pk) for file in copies for pk in file.support_body_ids}
+    bodies = {str(body.pk): body for body in MeetingBody.objects.filter(pk__in=wanted)}
+    own = [file for file in copies if _own_copy(user, file)]
+    own_pledges = attendees_pledges(
+        attendees=[file.attendee for file in own], bodies=bodies.values()
     )
-    if {str(item.pk) for item in items} != wanted:
-        return False
-    return not any(item.gate_blocked or item_consent_problems(item) for item in items)
+    manages = can_manage_meetings(user)
+    user_pledges = (
+        list(user_pledges_for_bodies(user=user, body_ids=bodies.keys()))
+        if manages and len(own) < len(copies)
+        else []
+    )
+    for file in copies:
+        if not consent_ok[file.pk]:
+            continue
+        attendee = file.attendee
+        day = attendee.meeting.date
+        held = [bodies[str(pk)] for pk in file.support_body_ids if str(pk) in bodies]
+        if _own_copy(user, file):
+            ok = attendee_is_current(attendee) and all(
+                any(p.valid_on(day) for p in own_pledges[(attendee.pk, body.pk)]) for body in held
+            )
+        else:
+            ok = manages and all(
+                any(p.valid_on(day) for p in user_pledges if p.member.body_id == body.pk)
+                for body in held
+            )
+        if ok:
+            current.add(file.pk)
+    return current
+
+
+def _own_copy(user: User, file: ReportFile) -> bool:
+    return file.attendee.user_id is not None and file.attendee.user_id == user.pk
+
+
+def _consent_items_pass(copies: list[ReportFile]) -> dict:
+    """Gate 1, now, for each 重層的支援会議 item each copy holds (on the meeting date, for
+    the attending agencies); an item taken off the agenda since fails too. By file pk."""
+    wanted = {str(pk) for file in copies for pk in file.consent_item_ids}
+    items = {}
+    if wanted:
+        items = {
+            str(item.pk): item
+            for item in AgendaItem.objects.filter(pk__in=wanted)
+            .select_related("body", "meeting", "case", "household")
+            .prefetch_related(*GATE_ONE_PREFETCH)
+        }
+    agencies = meetings_attending_agencies(item.meeting_id for item in items.values())
+    refused = {
+        pk: item.gate_blocked
+        or bool(item_consent_problems(item, agencies.get(item.meeting_id, [])))
+        for pk, item in items.items()
+    }
+    result = {}
+    for file in copies:
+        held = {str(pk) for pk in file.consent_item_ids}
+        result[file.pk] = held <= items.keys() and not any(refused[pk] for pk in held)
+    return result
 
 
 def passes_gate_two_for_all(*, user: User, items: list[AgendaItem]) -> bool:
@@ -146,12 +203,19 @@ def passes_gate_two_for_all(*, user: User, items: list[AgendaItem]) -> bool:
 
 def may_handle_copy(*, user: User, file: ReportFile) -> bool:
     """回収済 and 再発行 are the secretariat's, on a copy it may itself hold."""
-    return (
-        file.copy_number is not None
-        and can_manage_meetings(user)
-        and user.has_perm(DOWNLOAD, file)
-        and copy_holder_current(user=user, file=file)
-    )
+    return file.pk in copies_handled_by(user=user, files=[file])
+
+
+def copies_handled_by(*, user: User, files: Iterable[ReportFile]) -> set:
+    """The pks of ``files`` for which ``may_handle_copy`` holds, for a page of copies:
+    the object permissions in one query, gate 2 once per meeting and body."""
+    files = [file for file in files if file.copy_number is not None]
+    if not files or not can_manage_meetings(user):
+        return set()
+    checker = ObjectPermissionChecker(user)
+    checker.prefetch_perms(files)
+    granted = [file for file in files if checker.has_perm(DOWNLOAD, file)]
+    return copies_holder_current(user=user, files=granted)
 
 
 def may_see_job(*, user: User, job: ReportJob, file_ids: set) -> bool:

@@ -15,8 +15,8 @@ from meetings.models import Meeting
 from .models import DisclosureRequest, ReportFile, ReportJob
 from .permissions import (
     DOWNLOAD,
-    copy_holder_current,
-    disclosure_holder_current,
+    copies_holder_current,
+    disclosure_holders_current,
     may_handle_disclosure,
     may_see_job,
 )
@@ -38,12 +38,16 @@ def files_downloadable_by(user: User) -> QuerySet[ReportFile]:
     copies = granted.filter(copy_number__isnull=False).select_related(
         "attendee__meeting", "attendee__user", "attendee__agency"
     )
-    stale = [file.pk for file in copies if not copy_holder_current(user=user, file=file)]
+    copies = list(copies)
+    held = copies_holder_current(user=user, files=copies)
+    stale = [file.pk for file in copies if file.pk not in held]
     # …and a 開示請求 draft only while its holder still manages the person.
     drafts = granted.filter(job__disclosure__isnull=False).select_related(
         "job__disclosure__person__household"
     )
-    stale += [file.pk for file in drafts if not disclosure_holder_current(user=user, file=file)]
+    drafts = list(drafts)
+    held = disclosure_holders_current(user=user, files=drafts)
+    stale += [file.pk for file in drafts if file.pk not in held]
     return granted.exclude(pk__in=stale) if stale else granted
 
 
@@ -56,6 +60,7 @@ def jobs_for_user(*, user: User, limit: int = 30) -> QuerySet[ReportJob]:
     return (
         ReportJob.objects.filter(Q(requested_by=user) | Q(pk__in=reachable))
         .select_related("meeting", "requested_by")
+        .prefetch_related("meeting__bodies")
         .order_by("-created_at")[:limit]
     )
 
@@ -86,6 +91,7 @@ def copies_issued_to(*, user: User, limit: int = 20) -> QuerySet[ReportFile]:
         files_downloadable_by(user)
         .filter(attendee__user=user, copy_number__isnull=False)
         .select_related("meeting")
+        .prefetch_related("meeting__bodies")
         .order_by("-created_at")[:limit]
     )
 
@@ -99,7 +105,7 @@ def packet_copies(*, meeting: Meeting) -> list[ReportFile]:
     state — for the secretariat's record (downloads stay per copy)."""
     return list(
         ReportFile.objects.filter(meeting=meeting, copy_number__isnull=False)
-        .select_related("job__requested_by", "attendee")
+        .select_related("job__requested_by", "attendee__meeting", "attendee__user")
         .order_by("copy_number")
     )
 

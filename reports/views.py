@@ -21,6 +21,7 @@ from . import selectors, services
 from .forms import ReportRequestForm, ReportYearForm
 from .models import ReportFile
 from .permissions import (
+    copies_handled_by,
     may_handle_copy,
     may_request_annual,
     may_request_national,
@@ -106,6 +107,7 @@ def meeting_packets(request: HttpRequest, pk) -> HttpResponse:
         raise PermissionDenied
     downloadable = selectors.downloadable_copy_ids(user=request.user, meeting=meeting)
     copies = selectors.packet_copies(meeting=meeting)
+    handled = copies_handled_by(user=request.user, files=copies)
     return render(
         request,
         "reports/meeting_packets.html",
@@ -117,7 +119,7 @@ def meeting_packets(request: HttpRequest, pk) -> HttpResponse:
                 (
                     copy,
                     copy.pk in downloadable,
-                    may_handle_copy(user=request.user, file=copy),
+                    copy.pk in handled,
                     ReportRequestForm(),
                 )
                 for copy in copies

@@ -119,6 +119,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "participations": selectors.participations_for_case(case=case),
             "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
+            "consent_recorders": selectors.case_consent_recorders(user=request.user, case=case),
             "consultations": case.consultations.select_related(
                 "receiving_agency", "person", "main_issue", "received_by"
             ).order_by("received_at"),

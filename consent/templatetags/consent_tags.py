@@ -24,10 +24,3 @@ def consent_giver(person) -> str:
             label = consent.get_given_by_display()
             return f"{label}（{consent.proxy_name}）" if consent.proxy_name else label
     return ""
-
-
-@register.simple_tag(takes_context=True)
-def may_record_consent(context, person) -> bool:
-    from cases.permissions import person_consent_needs_met
-
-    return person_consent_needs_met(context["request"].user, person)
