@@ -121,7 +121,11 @@ def consultation_sources(*, user: User, uncased_only: bool = False) -> list:
     made PostgreSQL filter every consultation of the city, on every page)."""
     if not works_cases(user):
         return []
-    sources = [Consultation.objects.filter(q) for q in uncased_consultation_branches(user)]
+    own_window, *handed = uncased_consultation_branches(user)
+    # The own window's have an index in 受付 order; the handed ones are few and found
+    # by their outcome or sheet, so they are gathered and sorted, not met by walking.
+    sources = [Consultation.objects.filter(own_window)]
+    sources += [Gathered(Consultation.objects.filter(q)) for q in handed]
     provided = emergency_household_ids(user)
     if provided:
         sources.append(Consultation.objects.filter(case__isnull=True, household_id__in=provided))
@@ -152,6 +156,7 @@ def _cased_consultations(user: User):
 CONSULTATION_ORDER = Keyset(
     (KeyField("received_at", aware_datetime), KeyField("id", uuid.UUID)), descending=True
 )
+COLLABORATION = Consultation.Outcome.COLLABORATION
 # The coordinator's home: handed consultations waiting longest first.
 CONSULTATION_WAITING_ORDER = Keyset(CONSULTATION_ORDER.fields, descending=False)
 # The 世帯一覧's order: ふりがな (五十音順).
@@ -710,7 +715,7 @@ def case_worker_home(*, user: User) -> dict:
         # Few rows, found by the uncased-outcome index: gathered and sorted, not met by
         # walking ten years of consultations from the oldest.
         waiting = [
-            Gathered(source.filter(outcome=Consultation.Outcome.COLLABORATION))
+            Gathered(getattr(source, "queryset", source).filter(outcome=COLLABORATION))
             for source in consultation_sources(user=user, uncased_only=True)
         ]
         oldest, _more = keyset_read(waiting, CONSULTATION_WAITING_ORDER, per=20)

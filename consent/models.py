@@ -107,6 +107,14 @@ class Consent(models.Model):
                 name="consent_valid_until_after_obtained",
             ),
         ]
+        indexes = [
+            # The consents ending soon (coordinator's home, 同意の期限一覧).
+            models.Index(
+                fields=["valid_until"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="consent_ending_not_withdrawn",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}の同意（{format_wareki(self.obtained_on)}）"

@@ -18,9 +18,10 @@ from .models import Consent
 PURPOSES = Consent.Purpose
 
 
-def consents_visible_to(user: User) -> QuerySet[Consent]:
-    """A consent is seen by whoever sees the person's household."""
-    return Consent.objects.filter(person__household__in=households_visible_to(user))
+def consents_visible_to(user: User, *, within: QuerySet | None = None) -> QuerySet[Consent]:
+    """A consent is seen by whoever sees the person's household. ``within`` (household
+    ids) narrows the visibility check to those households first."""
+    return Consent.objects.filter(person__household__in=households_visible_to(user, within=within))
 
 
 def person_consent_state(*, person: Person, on: dt.date | None = None) -> dict[str, str]:
@@ -54,21 +55,24 @@ def case_consent_state(*, case: Case, on: dt.date | None = None) -> list[tuple[P
 def consents_expiring(*, user: User, within_days: int = 30, query: str = "") -> QuerySet[Consent]:
     """Valid consents whose end date falls within the next ``within_days`` days."""
     today = timezone.localdate()
-    consents = (
-        consents_visible_to(user)
-        .filter(
-            valid_until__gte=today,
-            valid_until__lte=today + dt.timedelta(days=within_days),
-            withdrawn_on__isnull=True,
-            obtained_on__lte=today,
-        )
-        .select_related("person", "person__household")
-        .order_by("valid_until")
+    expiring = Consent.objects.filter(
+        valid_until__gte=today,
+        valid_until__lte=today + dt.timedelta(days=within_days),
+        withdrawn_on__isnull=True,
+        obtained_on__lte=today,
     )
     matching = people_matching_q(query)
     if matching is not None:
-        consents = consents.filter(person__in=Person.objects.filter(matching))
-    return consents
+        expiring = expiring.filter(person__in=Person.objects.filter(matching))
+    # The few households with a consent ending soon are checked for visibility, not
+    # every household the user sees (thousands, for a coordinator).
+    households = expiring.values("person__household_id")
+    return (
+        consents_visible_to(user, within=households)
+        .filter(pk__in=expiring.values("pk"))
+        .select_related("person", "person__household")
+        .order_by("valid_until")
+    )
 
 
 def meeting_consent_problems(
