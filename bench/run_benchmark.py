@@ -209,7 +209,9 @@ def deep_link(url: str, order_name: str, rows, offset: int, number: int | None =
     from cases import selectors
 
     keyset = getattr(selectors, order_name, None)
-    if keyset is None:  # an app before keyset paging (``--app-dir``)
+    served = Path(os.environ.get("KASANE_BENCH_APP_DIR", ROOT))
+    if keyset is None or "keyset_keys" not in (served / "core/paging.py").read_text():
+        # The served app (``--app-dir``) pages by number.
         return f"{url}?page={number or 1}"
     names = [f.name for f in keyset.fields]
     key = rows.order_by(*keyset.ordering()).values_list(*names)[offset - 1]
@@ -776,6 +778,7 @@ def main() -> None:
     if db_name in ("kasane", "postgres") or db_name.startswith("test_kasane"):
         raise SystemExit("benchmark a bench database, not kasane, test_kasane* or postgres")
     app_dir = args.app_dir.resolve()
+    os.environ["KASANE_BENCH_APP_DIR"] = str(app_dir)  # how deep pages are linked
     env = django_env(args.database_url)
     os.environ.update(env)
     os.environ.pop("REDIS_URL", None)

@@ -64,13 +64,15 @@ class IntakeFlow:
             SubjectForm(data, prefix="s", household=household) if household is not None else None
         )
         initial = [{"relation": Person.Relation.SELF}] if household is None else []
-        if data is not None and "add_member" in data:
-            data = data.copy()
-            total = int(data.get("m-TOTAL_FORMS", 0) or 0)
-            data["m-TOTAL_FORMS"] = str(total + 1)
-            self.adding = True
-        else:
-            self.adding = False
+        # 「世帯員の入力欄を追加」 shows the form again with one row more, saving nothing.
+        # A row count that is not a number (a tampered form) or at the maximum is left
+        # as it is: the formset reports it.
+        self.adding = data is not None and "add_member" in data
+        if self.adding:
+            total = str(data.get("m-TOTAL_FORMS", "") or "0").strip()
+            if total.isascii() and total.isdigit() and int(total) < MemberFormSet.max_num:
+                data = data.copy()
+                data["m-TOTAL_FORMS"] = str(int(total) + 1)
         self.members = MemberFormSet(data, prefix="m", initial=None if data else initial)
         self.duplicates: list[RowDuplicates] = []
         self.plan: LinkPlan | None = None

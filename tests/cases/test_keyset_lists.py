@@ -246,3 +246,33 @@ def test_a_cursor_round_trips_and_bounds_the_first_column():
     assert q.startswith("(AND: ('received_at__lte'")
     assert "'id__lt'" in q
     assert "'received_at__gt'" in str(keyset.beyond(key, backwards=True))
+
+
+@pytest.mark.parametrize("gather_cases", [0, 2000])
+def test_cased_consultations_are_the_same_gathered_or_walked(
+    login, coordinator, consultations, settings, monkeypatch, gather_cases
+):
+    """A user with few cases has their consultations fetched by case id, one with many
+    meets them walking newest first: the same rows either way."""
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "GATHER_CASES", gather_cases)
+    settings.KASANE_PAGE_SIZE = 2
+    pages = walk(login(coordinator), reverse("cases:consultation_list"), "consultations")
+    assert [pk for page in pages for pk in page] == consultations["visible"]
+
+
+def test_the_coordinators_home_lists_the_waiting_consultations_oldest_first(
+    login, coordinator, consultations
+):
+    """Uncased consultations handed to 多機関協働 — own window's and other windows' — the
+    longest waiting first; neither a consultation on a case nor one closed elsewhere."""
+    content = login(coordinator).get(reverse("home")).content.decode()
+    section = content.split('id="waiting-heading"')[1].split("</section>")[0]
+    waiting = Consultation.objects.filter(
+        case__isnull=True, outcome=Consultation.Outcome.COLLABORATION
+    ).order_by("received_at", "pk")
+    assert rows(section, "consultations") == [str(c.pk) for c in waiting]
+    assert len(rows(section, "consultations")) == 6
+    for hidden in consultations["hidden"]:
+        assert str(hidden.pk) not in section

@@ -130,6 +130,16 @@ def test_adding_a_member_row_keeps_what_was_typed(login, coordinator):
     assert not Consultation.objects.exists()
 
 
+@pytest.mark.parametrize("total", [" ", "NaN", "-1", "１", "99999999999999999999", "20"])
+def test_adding_a_member_row_with_a_tampered_row_count_saves_nothing(login, coordinator, total):
+    """Found by the form fuzz: a row count that is not a number was an HTTP 500."""
+    data = intake_post(save="", add_member="1")
+    data["m-TOTAL_FORMS"] = total
+    response = login(coordinator).post(reverse("cases:intake_form"), data)
+    assert response.status_code == 200
+    assert not Consultation.objects.exists()
+
+
 def test_a_likely_duplicate_must_be_answered_before_saving(login, coordinator):
     existing = make_consultation(
         actor=coordinator,

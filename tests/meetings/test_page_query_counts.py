@@ -95,7 +95,10 @@ PINNED = {
     "agenda_consent": {"secretariat": 28},
     "agenda_support": {"secretariat": 29},
     "proposals": {"secretariat": 11, "coordinator": 11},
-    "home": {"secretariat": 15, "coordinator": 22},
+    # The coordinator's newest and waiting consultations are read from each way in
+    # (own window, handed by outcome, by sheet, on a case), each index-driven: a few
+    # fixed queries more than one OR that filtered the whole city.
+    "home": {"secretariat": 15, "coordinator": 30},
 }
 
 
