@@ -23,7 +23,14 @@ from core.japanese import (
     normalize_phone,
     normalize_text,
 )
-from core.paging import Gathered, KeyField, Keyset, aware_datetime, keyset_read
+from core.paging import (
+    Gathered,
+    KeyField,
+    Keyset,
+    aware_datetime,
+    keyset_read,
+    source_querysets,
+)
 
 from .masking import (
     CONSULTER_FIELDS,
@@ -715,8 +722,8 @@ def case_worker_home(*, user: User) -> dict:
         # Few rows, found by the uncased-outcome index: gathered and sorted, not met by
         # walking ten years of consultations from the oldest.
         waiting = [
-            Gathered(getattr(source, "queryset", source).filter(outcome=COLLABORATION))
-            for source in consultation_sources(user=user, uncased_only=True)
+            Gathered(source.filter(outcome=COLLABORATION))
+            for source in source_querysets(consultation_sources(user=user, uncased_only=True))
         ]
         oldest, _more = keyset_read(waiting, CONSULTATION_WAITING_ORDER, per=20)
         context["waiting_consultations"] = consultations_for_keys(oldest)

@@ -119,6 +119,11 @@ class Gathered:
     queryset: Any
 
 
+def source_querysets(sources) -> list:
+    """The querysets of ``keyset_read`` sources, unwrapped from ``Gathered``."""
+    return [s.queryset if isinstance(s, Gathered) else s for s in sources]
+
+
 @dataclass
 class KeysetPage:
     """What the templates need: the rows, and where the neighbouring pages start."""
@@ -135,10 +140,6 @@ class KeysetPage:
     @property
     def has_next(self) -> bool:
         return self.next_token is not None
-
-    @property
-    def is_keyset(self) -> bool:
-        return True
 
 
 def keyset_keys(request: HttpRequest, sources, keyset: Keyset) -> tuple[list[tuple], KeysetPage]:
@@ -173,11 +174,9 @@ def keyset_read(
     ``backwards``, returned in list order), and whether more follow."""
     names = [f.name for f in keyset.fields]
     reads = []
-    for source in sources:
+    for source, queryset in zip(sources, source_querysets(sources), strict=True):
         gathered = isinstance(source, Gathered)
-        if gathered:
-            source = source.queryset
-        rows = source.order_by(*keyset.ordering(backwards=backwards, gathered=gathered))
+        rows = queryset.order_by(*keyset.ordering(backwards=backwards, gathered=gathered))
         if cursor is not None:
             rows = rows.filter(keyset.beyond(cursor, backwards=backwards))
         reads.append(list(rows.values_list(*names)[: per + 1]))

@@ -39,8 +39,9 @@ def walk(client, url: str, prefix: str, rel: str = "next", start: str = "") -> l
     """The rows of each page, following the rel links from ``start``."""
     pages, query = [], start
     for _ in range(50):
-        content = client.get(url + query).content.decode()
-        assert client.get(url + query).status_code == 200
+        response = client.get(url + query)
+        assert response.status_code == 200
+        content = response.content.decode()
         pages.append(rows(content, prefix))
         query = link(content, rel)
         if query is None:
