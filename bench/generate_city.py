@@ -1964,12 +1964,15 @@ def main() -> None:
     loader.reset_sequences()
     t = time.perf_counter()
     conn.autocommit = True
-    conn.execute("ANALYZE")
-    loader.report("(ANALYZE)", 0, time.perf_counter() - t)
+    # VACUUM as well: a city's database that has run for years is vacuumed, and its
+    # visibility map lets the covering indexes answer alone (index-only scans);
+    # fresh COPYs leave it empty, so every page would visit the heap.
+    conn.execute("VACUUM (ANALYZE)")
+    loader.report("(VACUUM ANALYZE)", 0, time.perf_counter() - t)
     total = time.perf_counter() - started
     copy_seconds = sum(s for _, _, s in loader.timings)
     copy_rows = sum(r for _, r, _ in loader.timings)
-    print(f"\nLoaded {copy_rows:,} rows; COPY + ANALYZE {copy_seconds:.1f} s; total {total:.1f} s")
+    print(f"\nLoaded {copy_rows:,} rows; COPY + VACUUM {copy_seconds:.1f} s; total {total:.1f} s")
     print_personas(conn, city)
     conn.close()
 

@@ -73,12 +73,13 @@ from .permissions import (
     persons_consent_needs_met,
     uncased_consultation_branches,
     uncased_consultations_q,
+    visible_case_ids,
     works_cases,
 )
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    return Case.objects.filter(pk__in=access_rows_for(user).values("case_id"))
+    return Case.objects.filter(pk__in=visible_case_ids(user))
 
 
 def open_case_of_household_for_user(*, user: User, household: Household) -> Case | None:
@@ -115,7 +116,7 @@ def consultations_visible_to(user: User) -> QuerySet[Consultation]:
     (through the case table it cost a join per consultation of the city)."""
     if not works_cases(user):
         return Consultation.objects.none()
-    visible = uncased_consultations_q(user) | Q(case_id__in=access_rows_for(user).values("case_id"))
+    visible = uncased_consultations_q(user) | Q(case_id__in=visible_case_ids(user))
     provided = emergency_household_ids(user)
     if provided:
         visible |= Q(case__isnull=True, household_id__in=provided)
@@ -152,11 +153,10 @@ def _cased_consultations(user: User):
     newest consultations would pass a hundred others for each of theirs, and all of
     them for cases that are old. A user with many (a coordinator) meets theirs within a
     few hundred rows of any point, where gathering thousands to sort would cost more."""
-    access = access_rows_for(user).order_by().values_list("case_id", flat=True).distinct()
-    few = list(access[: GATHER_CASES + 1])
+    few = list(visible_case_ids(user)[: GATHER_CASES + 1])
     if len(few) <= GATHER_CASES:
         return Consultation.objects.filter(case_id__in=few)
-    return Consultation.objects.filter(case_id__in=access_rows_for(user).values("case_id"))
+    return Consultation.objects.filter(case_id__in=visible_case_ids(user))
 
 
 # The 相談一覧's order: newest first (the key's last column is the primary key).
@@ -198,7 +198,7 @@ def households_visible_to(user: User, *, within: QuerySet | None = None) -> Quer
         Consultation.objects.filter(branch).order_by()
         for branch in uncased_consultation_branches(user)
     ]
-    parts.append(Case.objects.filter(pk__in=access_rows_for(user).values("case_id")).order_by())
+    parts.append(Case.objects.filter(pk__in=visible_case_ids(user)).order_by())
     # A household of concern its agency goes out to, before it has an open case.
     # (Only before any case: afterwards the case's bases decide.)
     parts.append(

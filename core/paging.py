@@ -28,9 +28,14 @@ def page_size(request: HttpRequest) -> int:
     return settings.KASANE_PAGE_SIZE
 
 
-def page_of(request: HttpRequest, rows) -> Page:
-    """The requested page of ``rows`` (a bad page number gives the first or last)."""
-    return Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
+def page_of(request: HttpRequest, rows, *, count: int | None = None) -> Page:
+    """The requested page of ``rows`` (a bad page number gives the first or last).
+    ``count``: the number of rows when the caller already knows it (e.g. from the
+    list's tab counts), so that the paginator does not count them again."""
+    paginator = Paginator(rows, page_size(request))
+    if count is not None:
+        paginator.count = count  # the cached property, set before anything reads it
+    return paginator.get_page(request.GET.get("page"))
 
 
 # ---------------------------------------------------------------------------

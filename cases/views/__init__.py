@@ -71,10 +71,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1" and request.user.has_role(Role.COORDINATOR)
     cases = selectors.case_list_for_user(user=request.user, query=query, mine=mine)
     counts = selectors.case_status_counts(cases=cases)
+    # The tab's count is the page's total: the paginator need not count again.
     if status == "open":
         cases = cases.filter(status__in=Case.OPEN_STATUSES)
+        total = sum(counts.get(value, 0) for value in Case.OPEN_STATUSES)
     elif status in Case.Status.values:
         cases = cases.filter(status=status)
+        total = counts.get(status, 0)
+    else:
+        total = sum(counts.values())
     cases = cases.select_related("household", "main_agency", "lead_coordinator").order_by(
         *CASE_SORTS.get(sort, CASE_SORTS["number"])
     )
@@ -82,7 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/case_list.html",
         {
-            "page": _page(request, cases),
+            "page": page_of(request, cases, count=total),
             "sort": sort if sort in CASE_SORTS else "number",
             "status": status,
             "statuses": [

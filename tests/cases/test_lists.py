@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.models import Consultation
+from cases.models import Case, Consultation
 from consent import services as consent_services
 from meetings import services as meeting_services
 from meetings.models import AgendaProposal
@@ -211,3 +211,38 @@ def test_every_write_service_refuses_a_read_only_actor(case, coordinator, read_o
     with pytest.raises(PermissionDenied):
         call()
     assert history_rows() == before
+
+
+def test_case_list_pages_count_what_the_tab_shows(login, coordinator, settings):
+    """The total under the list is the tab's count (the paginator is not asked to count
+    again): 3 open cases on pages of 2, the closed tab's 2, all 5 for a tab that is
+    not one, and a search's own rows."""
+    settings.KASANE_PAGE_SIZE = 2
+    kana = ["あおき", "いとう", "うえだ", "えんどう", "おおた"]
+    cases = [
+        open_case(
+            make_consultation(
+                actor=coordinator, members=[member_data(family_name="某", family_name_kana=k)]
+            ),
+            actor=coordinator,
+        )
+        for k in kana
+    ]
+    Case.objects.filter(pk__in=[c.pk for c in cases[3:]]).update(status=Case.Status.CLOSED)
+    client = login(coordinator)
+    url = reverse("cases:case_list")
+    pattern = rf'href="/cases/{UUID}/"'
+
+    def page(query: str) -> tuple[set[str], str]:
+        content = client.get(url + query).content.decode()
+        total = re.search(r"全(\d+)件", content)
+        return set(re.findall(pattern, content)), total[1] if total else ""
+
+    ids = [str(c.pk) for c in cases]
+    first, total = page("")
+    second, _ = page("?page=2")
+    assert total == "3" and len(first) == 2 and first | second == set(ids[:3])
+    assert page("?status=closed") == (set(ids[3:]), "2")
+    assert page("?status=nonsense")[1] == "5"
+    assert page("?q=いとう") == ({ids[1]}, "1")
+    assert page("?status=closed&q=おおた") == ({ids[4]}, "1")

@@ -1,0 +1,92 @@
+"""The lists ask for a user's cases as ``visible_case_ids`` (a UNION of the user's own
+access rows and their agency's, each answered by its covering index); it must give
+exactly the cases ``access_rows_for`` gives — the one definition — for every kind of
+row: own and agency's, each basis, revoked, expired, not yet started, another
+agency's, another user's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from agencies.roles import Role
+from cases.models import CaseAccess
+from cases.permissions import access_rows_for, visible_case_ids
+from tests.factories import AgencyFactory, make_consultation, open_case, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+Basis = CaseAccess.Basis
+
+
+def a_case(actor):
+    return open_case(make_consultation(actor=actor), actor=actor)
+
+
+def test_visible_case_ids_are_the_cases_of_the_access_rows(coordinator, staff_unassigned):
+    now = timezone.now()
+    staff = staff_unassigned
+    other_agency = AgencyFactory(name="別の機関")
+    colleague = user_with_role(Role.AGENCY_STAFF, agency=staff.agency)
+
+    def row(case, *, agency=None, user=None, basis=Basis.CONSENT, **times):
+        CaseAccess.objects.create(
+            case=case,
+            agency=agency,
+            user=user,
+            basis=basis,
+            granted_by=coordinator,
+            valid_from=times.get("valid_from", now - dt.timedelta(days=1)),
+            valid_until=times.get("valid_until"),
+            revoked_at=times.get("revoked_at"),
+        )
+        return case.pk
+
+    seen = {
+        row(a_case(coordinator), agency=staff.agency, basis=Basis.CONSENT),
+        row(a_case(coordinator), agency=staff.agency, basis=Basis.COLLABORATION_PARTNER),
+        row(a_case(coordinator), agency=staff.agency, basis=Basis.EMERGENCY),
+        row(a_case(coordinator), user=staff, basis=Basis.SUPPORT_MEETING),
+        row(
+            a_case(coordinator),
+            agency=staff.agency,
+            valid_until=now + dt.timedelta(days=1),
+        ),
+    }
+    unseen = {
+        # 多機関協働 is a coordinators' basis: agency staff do not take it up.
+        row(a_case(coordinator), agency=staff.agency, basis=Basis.COLLABORATION),
+        row(a_case(coordinator), agency=staff.agency, revoked_at=now),
+        row(a_case(coordinator), agency=staff.agency, valid_until=now - dt.timedelta(hours=1)),
+        row(a_case(coordinator), agency=staff.agency, valid_from=now + dt.timedelta(hours=1)),
+        row(a_case(coordinator), agency=other_agency),
+        row(a_case(coordinator), user=colleague, basis=Basis.SUPPORT_MEETING),
+    }
+    # Reached twice (own and agency's): once in the list.
+    twice = a_case(coordinator)
+    row(twice, user=staff, basis=Basis.SUPPORT_MEETING)
+    CaseAccess.objects.create(
+        case=twice,
+        agency=staff.agency,
+        basis=Basis.CONSENT,
+        granted_by=coordinator,
+        valid_from=now - dt.timedelta(days=1),
+    )
+    seen.add(twice.pk)
+
+    ids = list(visible_case_ids(staff))
+    assert sorted(ids, key=str) == sorted(seen, key=str)
+    assert set(ids) == set(access_rows_for(staff).values_list("case_id", flat=True))
+    assert not seen & unseen
+    # The coordinator sees what their own agency's rows give them, by the same rule.
+    assert set(visible_case_ids(coordinator)) == set(
+        access_rows_for(coordinator).values_list("case_id", flat=True)
+    )
+
+
+def test_roles_without_case_work_see_no_case_ids(secretariat, manager, coordinator):
+    a_case(coordinator)
+    for user in (secretariat, manager):
+        assert list(visible_case_ids(user)) == []
