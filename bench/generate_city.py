@@ -78,6 +78,9 @@ def database_name(url: str) -> str:
     return name
 
 
+DEPLOYMENT_SETTINGS = {"random_page_cost": "1.1", "work_mem": "16MB"}
+
+
 def recreate_database(url: str) -> None:
     name = database_name(url)
     if name in PROTECTED_DATABASES:
@@ -89,6 +92,15 @@ def recreate_database(url: str) -> None:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # The planner settings the deployment runs with (docker-compose.yml, README
+        # "PostgreSQL settings") that a database can carry itself; shared_buffers and
+        # effective_cache_size belong to the server.
+        for setting, value in DEPLOYMENT_SETTINGS.items():
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                    sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)
+                )
+            )
 
 
 def django_env(url: str) -> dict[str, str]:

@@ -478,6 +478,10 @@ def database_summary() -> list[str]:
         for table in tables:
             cur.execute(f"SELECT count(*) FROM {table}")
             parts.append(f"{table.split('_', 1)[1]}={cur.fetchone()[0]:,}")
+        # The planner settings the numbers depend on (the generator sets the deployment's).
+        for setting in ("random_page_cost", "work_mem", "shared_buffers"):
+            cur.execute(f"SHOW {setting}")
+            parts.append(f"{setting}={cur.fetchone()[0]}")
     return parts
 
 

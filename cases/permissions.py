@@ -196,22 +196,26 @@ def uncased_consultation_branches(user: User) -> list[Q]:
     return branches
 
 
-def emergency_household_ids(user: User, *, at: dt.datetime | None = None) -> list:
+def emergency_households(user: User, *, at: dt.datetime | None = None) -> QuerySet:
     """Households not yet a case that an emergency provision in effect opens to the
-    user's agency (read-only; a provision on a case is a CaseAccess row instead). A
-    short list (usually empty), read once, so the visibility queries stay plain."""
+    user's agency (read-only; a provision on a case is a CaseAccess row instead), as a
+    subquery of their ids."""
     if not works_cases(user):
-        return []
+        return EmergencyAccessRequest.objects.none().values_list("household_id", flat=True)
     now = at or timezone.now()
-    return list(
-        EmergencyAccessRequest.objects.filter(
-            case__isnull=True,
-            agency_id=user.agency_id,
-            ended_at__isnull=True,
-            requested_at__lte=now,
-            valid_until__gt=now,
-        ).values_list("household_id", flat=True)
-    )
+    return EmergencyAccessRequest.objects.filter(
+        case__isnull=True,
+        agency_id=user.agency_id,
+        ended_at__isnull=True,
+        requested_at__lte=now,
+        valid_until__gt=now,
+    ).values_list("household_id", flat=True)
+
+
+def emergency_household_ids(user: User, *, at: dt.datetime | None = None) -> list:
+    """``emergency_households`` read once: a short list (usually empty), so that the
+    visibility queries that take it stay plain."""
+    return list(emergency_households(user, at=at))
 
 
 def household_needs(user: User, household: Household) -> frozenset[Need]:

@@ -454,7 +454,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         households = selectors.household_search(user=request.user, query=form.cleaned_data["q"])
     else:
-        households = selectors.households_visible_to(request.user)
+        households = selectors.households_for_list(request.user)
     # The page's keys first (keyset, in ふりがな order), then its rows and the counts
     # for that page only: counting over every visible household took seconds.
     keys, page = keyset_keys(request, [households], selectors.HOUSEHOLD_ORDER)

@@ -154,8 +154,11 @@ def test_an_uncased_abuse_household_is_provided_at_night_by_one_coordinator(
     consultation = make_consultation(actor=staff_assigned)
     household = consultation.household
     assert not selectors.households_visible_to(staff_unassigned).exists()
+    assert not selectors.households_for_list(staff_unassigned).exists()
     ask(coordinator, other_agency, household=household, legal_basis="27_1_2")
     assert list(selectors.households_visible_to(staff_unassigned)) == [household]
+    # The 世帯一覧 reads the same households another way (a subquery, not a list).
+    assert list(selectors.households_for_list(staff_unassigned)) == [household]
     assert list(selectors.consultations_visible_to(staff_unassigned)) == [consultation]
     assert household_needs(staff_unassigned, household) == {Need.VIEW}
     with pytest.raises(PermissionDenied):
@@ -168,6 +171,7 @@ def test_an_uncased_abuse_household_is_provided_at_night_by_one_coordinator(
     later = timezone.now() + dt.timedelta(hours=72, seconds=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert not selectors.households_visible_to(staff_unassigned).exists()
+        assert not selectors.households_for_list(staff_unassigned).exists()
 
 
 def test_a_household_with_an_open_case_is_provided_through_its_case(

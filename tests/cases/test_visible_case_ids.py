@@ -90,3 +90,24 @@ def test_roles_without_case_work_see_no_case_ids(secretariat, manager, coordinat
     a_case(coordinator)
     for user in (secretariat, manager):
         assert list(visible_case_ids(user)) == []
+
+
+def test_the_household_list_reads_the_households_visible_to_each_user(
+    coordinator, staff_assigned, staff_unassigned, secretariat
+):
+    """``households_for_list`` (the 世帯一覧's form) and ``households_visible_to`` (every
+    other read) are the same households for every persona."""
+    from cases import selectors
+    from cases.models import Consultation
+
+    open_case(make_consultation(actor=staff_assigned), actor=coordinator)
+    make_consultation(actor=staff_unassigned)
+    make_consultation(actor=staff_unassigned, outcome=Consultation.Outcome.INFO_ONLY)
+    make_consultation(actor=coordinator)
+    for user in (coordinator, staff_assigned, staff_unassigned, secretariat):
+        listed = set(selectors.households_for_list(user).values_list("pk", flat=True))
+        seen = set(selectors.households_visible_to(user).values_list("pk", flat=True))
+        assert listed == seen
+    assert selectors.households_for_list(coordinator).count() == 3
+    assert selectors.households_for_list(staff_unassigned).count() == 2
+    assert not selectors.households_for_list(secretariat).exists()
