@@ -337,11 +337,29 @@ def person_consent_needs_met(user: User, person: Person) -> bool:
     return person.pk in persons_consent_needs_met(user, [person])
 
 
-def persons_consent_needs_met(user: User, persons: Iterable[Person]) -> set:
+class HouseholdNeedsOnce:
+    """``household_needs`` asked at most once per household for one user while one
+    page is built (a case page asks it for 議題の申出 and again for 同意の記録). Made by
+    the view for that page and dropped with it: never kept across requests or writes."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self._known: dict = {}
+
+    def __call__(self, household: Household) -> frozenset[Need]:
+        if household.pk not in self._known:
+            self._known[household.pk] = household_needs(self.user, household)
+        return self._known[household.pk]
+
+
+def persons_consent_needs_met(
+    user: User, persons: Iterable[Person], *, needs_of: HouseholdNeedsOnce | None = None
+) -> set:
     """The pks of ``persons`` whose consent ``user`` may record or change — the rule of
     ``person_consent_needs_met``, asked for a page of people at once: one query for
     their open cases, one for the user's bases on them, and the household rule once
     per household of a person with no open case (a case's subjects share one)."""
+    needs_of = needs_of or HouseholdNeedsOnce(user)
     persons = list(persons)
     open_cases: dict = defaultdict(set)
     for person_id, case_id in Case.subjects.through.objects.filter(
@@ -355,23 +373,20 @@ def persons_consent_needs_met(user: User, persons: Iterable[Person]) -> set:
             access_rows_for(user).filter(case_id__in=case_ids).values_list("case_id", "basis")
         ):
             bases[case_id].add(basis)
-    manages_household: dict = {}
     allowed = set()
     for person in persons:
         if open_cases[person.pk]:
             ok = all(Need.MANAGE in case_needs_met(bases[pk]) for pk in open_cases[person.pk])
         else:
-            if person.household_id not in manages_household:
-                manages_household[person.household_id] = Need.MANAGE in household_needs(
-                    user, person.household
-                )
-            ok = manages_household[person.household_id]
+            ok = Need.MANAGE in needs_of(person.household)
         if ok:
             allowed.add(person.pk)
     return allowed
 
 
-def may_propose(user: User, household: Household) -> bool:
+def may_propose(
+    user: User, household: Household, *, needs_of: HouseholdNeedsOnce | None = None
+) -> bool:
     """議題の申出: users of an agency that holds a consultation of the household, and
     coordinators who see it, may propose it to a meeting body (DESIGN.md "Proposals").
     A proposal creates no access."""
@@ -379,7 +394,8 @@ def may_propose(user: User, household: Household) -> bool:
         return False
     if household.consultations.filter(receiving_agency_id=user.agency_id).exists():
         return True
-    return user.has_role(Role.COORDINATOR) and Need.VIEW in household_needs(user, household)
+    needs_of = needs_of or HouseholdNeedsOnce(user)
+    return user.has_role(Role.COORDINATOR) and Need.VIEW in needs_of(household)
 
 
 def fields_need(changed: set[str], work_fields: frozenset[str]) -> Need:

@@ -61,6 +61,7 @@ from .models.participation import ParticipationSupport
 from .models.plans import Assessment, AssessmentMember, PlanStakeholder, PlanTask, SupportPlan
 from .permissions import (
     WORKING_BASES,
+    HouseholdNeedsOnce,
     Need,
     access_rows_for,
     active_q,
@@ -250,10 +251,13 @@ def in_member_order(people: QuerySet[Person]) -> QuerySet[Person]:
     return people.annotate(relation_rank=rank).order_by("relation_rank", "created_at")
 
 
-def case_consent_recorders(*, user: User, case: Case) -> set:
+def case_consent_recorders(
+    *, user: User, case: Case, needs_of: HouseholdNeedsOnce | None = None
+) -> set:
     """The subjects of ``case`` whose consent ``user`` may record (the case page's
     「同意を記録」), asked for all of them at once."""
-    return persons_consent_needs_met(user, case.subjects.select_related("household"))
+    subjects = case.subjects.select_related("household")
+    return persons_consent_needs_met(user, subjects, needs_of=needs_of)
 
 
 def members_in_order(*, household: Household) -> QuerySet[Person]:

@@ -35,6 +35,7 @@ from ..forms import (
 from ..masking import CONSULTER_MASK_TEXT, masking_for, sees_consulter
 from ..models import Case, CaseAccess
 from ..permissions import (
+    HouseholdNeedsOnce,
     Need,
     active_q,
     can_list_case_data,
@@ -105,6 +106,8 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=case)
     needs = selectors.case_needs_for_user(user=request.user, case=case)
+    # 議題の申出 and 同意の記録 both ask the household's needs: once for this page.
+    needs_of = HouseholdNeedsOnce(request.user)
     return render(
         request,
         "cases/case_detail.html",
@@ -113,7 +116,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "masking": masking_for(user=request.user, households=[case.household]),
             "can_change": Need.MANAGE in needs,
             "can_work": Need.WORK in needs and case.status != Case.Status.CLOSED,
-            "can_propose": may_propose(request.user, case.household),
+            "can_propose": may_propose(request.user, case.household, needs_of=needs_of),
             "records": selectors.support_records_for_user(
                 user=request.user, case=case, needs=needs
             )[:10],
@@ -124,7 +127,9 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "participations": selectors.participations_for_case(case=case),
             "members": selectors.members_in_order(household=case.household),
             "subject_ids": set(case.subjects.values_list("pk", flat=True)),
-            "consent_recorders": selectors.case_consent_recorders(user=request.user, case=case),
+            "consent_recorders": selectors.case_consent_recorders(
+                user=request.user, case=case, needs_of=needs_of
+            ),
             "consultations": case.consultations.select_related(
                 "receiving_agency", "person", "main_issue", "received_by"
             ).order_by("received_at"),

@@ -203,3 +203,29 @@ def test_the_household_page_is_constant_in_members_consultations_and_outreach(
     many = {name: queries(login(user), url) for name, user in people.items()}
     assert many == few
     assert many == HOUSEHOLD_DETAIL
+
+
+def test_a_closed_case_page_asks_the_households_needs_once(case, coordinator, login):
+    """With no open case, 議題の申出 and 同意の記録 both rest on the household's needs:
+    the page asks them once, and still offers both to the managing coordinator."""
+    from unittest import mock
+
+    from cases import permissions
+
+    support.case_close(
+        actor=coordinator,
+        case=case,
+        reason="resolved",
+        improvement="improved",
+        evaluation="就労につながり、家計が安定した。",
+    )
+    url = reverse("cases:case_detail", args=[case.pk])
+    client = login(coordinator)
+    with mock.patch.object(
+        permissions, "household_needs", wraps=permissions.household_needs
+    ) as asked:
+        page = client.get(url).content.decode()
+    assert asked.call_count == 1
+    person = case.subjects.get()
+    assert reverse("consent:consent_new", args=[case.household_id, person.pk]) in page
+    assert reverse("meetings:proposal_new", args=[case.household_id]) in page
