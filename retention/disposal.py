@@ -121,7 +121,9 @@ class Content:
         return model._base_manager.filter(pk__in=self.ids.get(model, []))
 
 
-def content_of(*, case_ids: list, consultation_ids: list, engagement_ids: list = ()) -> Content:
+def content_of(
+    *, case_ids: list, consultation_ids: list, engagement_ids: list | None = None
+) -> Content:
     """The content of these cases, of these (uncased) consultations and of these
     アウトリーチ that never became a consultation."""
     consultation_ids = [
@@ -131,7 +133,7 @@ def content_of(*, case_ids: list, consultation_ids: list, engagement_ids: list =
     items = AgendaItem.objects.filter(case_id__in=case_ids)
     plans = SupportPlan.objects.filter(case_id__in=case_ids)
     engagements = OutreachEngagement.objects.filter(
-        Q(consultation_id__in=consultation_ids) | Q(pk__in=engagement_ids)
+        Q(consultation_id__in=consultation_ids) | Q(pk__in=engagement_ids or [])
     )
     by_case = Q(case_id__in=case_ids)
     querysets = {
