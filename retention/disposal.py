@@ -5,6 +5,8 @@ grants and emergency provisions, 支援経過, 中断・終結, plans with their
 関係者, the assessment, 参加支援, つなぐシート, the アウトリーチ that led to its
 consultations, and its meeting agenda items with their decisions, proposals and 支援会議
 handling. A consultation that never became a case takes its つなぐシート and アウトリーチ.
+An アウトリーチ that ended without becoming a consultation is a record of its own: it
+takes its contacts log.
 Each row goes with its simple-history rows (and the rows of its many-to-many history),
 so nothing of it remains in the history either.
 
@@ -119,15 +121,20 @@ class Content:
         return model._base_manager.filter(pk__in=self.ids.get(model, []))
 
 
-def content_of(*, case_ids: list, consultation_ids: list) -> Content:
-    """The content of these cases and of these (uncased) consultations."""
+def content_of(
+    *, case_ids: list, consultation_ids: list, engagement_ids: list | None = None
+) -> Content:
+    """The content of these cases, of these (uncased) consultations and of these
+    アウトリーチ that never became a consultation."""
     consultation_ids = [
         *consultation_ids,
         *Consultation.objects.filter(case_id__in=case_ids).values_list("pk", flat=True),
     ]
     items = AgendaItem.objects.filter(case_id__in=case_ids)
     plans = SupportPlan.objects.filter(case_id__in=case_ids)
-    engagements = OutreachEngagement.objects.filter(consultation_id__in=consultation_ids)
+    engagements = OutreachEngagement.objects.filter(
+        Q(consultation_id__in=consultation_ids) | Q(pk__in=engagement_ids or [])
+    )
     by_case = Q(case_id__in=case_ids)
     querysets = {
         AgendaProposal: AgendaProposal.objects.filter(by_case | Q(item__in=items)),

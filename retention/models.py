@@ -21,6 +21,7 @@ from core.japanese import fiscal_year_label
 class RecordKind(models.TextChoices):
     CASE = "case", "ケース（多機関協働）"
     CONSULTATION = "consultation", "相談受付（ケースにならなかったもの）"
+    OUTREACH = "outreach", "アウトリーチ（相談につながらなかったもの）"
 
 
 class DisposalPlan(models.Model):
@@ -123,9 +124,10 @@ class DisposalItem(models.Model):
     kind = models.CharField("記録の種類", max_length=20, choices=RecordKind.choices)
     record_id = models.CharField("記録のID", max_length=64)
     number = models.CharField("番号", max_length=20, blank=True)
-    # 年度 of 終結 (a case) or of 受付 (a consultation): where the 保存年限 counts from.
+    # 年度 of 終結 (a case), of 受付 (a consultation) or of 終了 (an アウトリーチ): where
+    # the 保存年限 counts from.
     fiscal_year = models.PositiveSmallIntegerField("起算の年度")
-    ended_on = models.DateField("終結日・受付日")
+    ended_on = models.DateField("終結日・受付日・終了日")
     retained_until = models.DateField("保存期間の満了日")
     # The standing closure when listed: a case reopened (and perhaps closed again) since
     # is not the record that was approved, and is skipped.
@@ -153,8 +155,8 @@ class DisposalItem(models.Model):
 
     @property
     def label(self) -> str:
-        """What the 廃棄簿 calls the record: the case number, or for a consultation its
-        年度 and the head of its id (it has no number)."""
+        """What the 廃棄簿 calls the record: the case number, or for a consultation or an
+        アウトリーチ its 年度 and the head of its id (neither has a number)."""
         if self.number:
             return self.number
         return f"{fiscal_year_label(self.fiscal_year)}（ID {self.record_id[:8]}）"

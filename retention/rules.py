@@ -4,7 +4,10 @@ A case is kept for ``KASANE_RETENTION_CASE_YEARS`` full 年度 after the 年度 
 was closed (終結); a consultation that never became a case, for
 ``KASANE_RETENTION_CONSULTATION_YEARS`` after the 年度 in which it was received (a
 consultation has no 終結 of its own: it ends at the window, or it becomes a case and is
-kept with it). A 年度 ends at midnight Asia/Tokyo on 1 April, never at UTC midnight.
+kept with it); an アウトリーチ that ended (終了) without becoming a consultation, for
+``KASANE_RETENTION_OUTREACH_YEARS`` after the 年度 of its 終了日 (one that became a
+consultation is kept with that consultation). A 年度 ends at midnight Asia/Tokyo on
+1 April, never at UTC midnight.
 
 Closed on 31 March 2019 (平成30年度) with 5 years: kept until 31 March 2024, disposable
 from 1 April 2024. Closed on 1 April 2019 (令和元年度): kept until 31 March 2025.
@@ -23,6 +26,7 @@ from .models import RecordKind
 _SETTING = {
     RecordKind.CASE: "KASANE_RETENTION_CASE_YEARS",
     RecordKind.CONSULTATION: "KASANE_RETENTION_CONSULTATION_YEARS",
+    RecordKind.OUTREACH: "KASANE_RETENTION_OUTREACH_YEARS",
 }
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agencies.models import User
-from cases.models import Case, CaseClosure, Consultation
+from cases.models import Case, CaseClosure, Consultation, OutreachEngagement
 from core.japanese import fiscal_year, to_tokyo
 
 from .models import DisposalItem, DisposalPlan, RecordKind
@@ -35,6 +35,10 @@ class Candidate:
     def consultation_ids(self) -> list:
         return [self.record_id] if self.kind == RecordKind.CONSULTATION else []
 
+    @property
+    def engagement_ids(self) -> list:
+        return [self.record_id] if self.kind == RecordKind.OUTREACH else []
+
 
 def _on_open_plans() -> set[tuple[str, str]]:
     """Records already on a plan that is not executed or cancelled: listed once only."""
@@ -46,8 +50,9 @@ def _on_open_plans() -> set[tuple[str, str]]:
 
 
 def disposal_candidates(*, now: dt.datetime) -> list[Candidate]:
-    """Closed cases and uncased consultations past their 保存年限 at ``now``, oldest
-    first, leaving out those on an open plan. No personal data is read."""
+    """Closed cases, uncased consultations and ended アウトリーチ that never became a
+    consultation, past their 保存年限 at ``now``, oldest first within each kind, leaving
+    out those on an open plan. No personal data is read."""
     taken = _on_open_plans()
     found: list[Candidate] = []
     years = retention_years(RecordKind.CASE)
@@ -91,6 +96,27 @@ def disposal_candidates(*, now: dt.datetime) -> list[Candidate]:
                 fiscal_year=consultation.fiscal_year,
                 ended_on=to_tokyo(consultation.received_at).date(),
                 retained_until=retained_until(start_year=consultation.fiscal_year, years=years),
+            )
+        )
+    years = retention_years(RecordKind.OUTREACH)
+    # 終了日 is a date (Tokyo): the first day of the 年度 that is not yet disposable.
+    engagements = OutreachEngagement.objects.filter(
+        consultation__isnull=True,
+        status=OutreachEngagement.Status.ENDED,
+        ended_on__lt=disposable_before(years=years, now=now).date(),
+    ).order_by("ended_on", "pk")
+    for engagement in engagements.only("pk", "ended_on"):
+        if (RecordKind.OUTREACH.value, str(engagement.pk)) in taken:
+            continue
+        year = fiscal_year(engagement.ended_on)
+        found.append(
+            Candidate(
+                kind=RecordKind.OUTREACH,
+                record_id=str(engagement.pk),
+                number="",
+                fiscal_year=year,
+                ended_on=engagement.ended_on,
+                retained_until=retained_until(start_year=year, years=years),
             )
         )
     return found

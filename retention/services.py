@@ -1,9 +1,11 @@
 """The writes of a disposal (廃棄): list → approve (a second manager) → execute, or cancel.
 
 Listing deletes nothing. Execution asks everything again, inside one transaction, row
-locks held: a case reopened since the list, content an open case or a pending 開示請求
-refers to, a record no longer past its 保存年限 — each is skipped with its reason on the
-廃棄記録, and the rest is deleted with its history. The 廃棄記録 itself is never deleted.
+locks held: a case reopened since the list, a consultation added to a case or an
+アウトリーチ linked to a consultation or going again (伴走中) since, content an open case
+or a pending 開示請求 refers to, a record no longer past its 保存年限 — each is skipped
+with its reason on the 廃棄記録, and the rest is deleted with its history. The 廃棄記録
+itself is never deleted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from agencies.audit import Action, access_event_record
 from agencies.models import User
-from cases.models import Case, Consultation, Household
+from cases.models import Case, Consultation, Household, OutreachEngagement
 from core.japanese import fiscal_year
 from core.saving import model_save
 
@@ -85,7 +87,9 @@ def disposal_plan_list(
             break
         reasons = blockers(
             content=content_of(
-                case_ids=candidate.case_ids, consultation_ids=candidate.consultation_ids
+                case_ids=candidate.case_ids,
+                consultation_ids=candidate.consultation_ids,
+                engagement_ids=candidate.engagement_ids,
             ),
             case_ids=candidate.case_ids,
         )
@@ -242,18 +246,34 @@ def _item_dispose(
         if closure.pk != item.closure_id:
             return "一覧の作成後に再開され、終結し直している"
         start_year = fiscal_year(closure.closed_at)
-        case_ids, consultation_ids = [case.pk], []
-    else:
+        case_ids, consultation_ids, engagement_ids = [case.pk], [], []
+    elif item.kind == RecordKind.CONSULTATION:
         consultation = Consultation.objects.select_for_update().filter(pk=item.record_id).first()
         if consultation is None:
             return "すでに削除されている"
         if consultation.case_id is not None:
             return "一覧の作成後にケースに追加された"
         start_year = consultation.fiscal_year
-        case_ids, consultation_ids = [], [consultation.pk]
+        case_ids, consultation_ids, engagement_ids = [], [consultation.pk], []
+    else:
+        engagement = (
+            OutreachEngagement.objects.select_for_update().filter(pk=item.record_id).first()
+        )
+        if engagement is None:
+            return "すでに削除されている"
+        if engagement.consultation_id is not None:
+            return "一覧の作成後に相談受付につながった"
+        if engagement.status != OutreachEngagement.Status.ENDED or engagement.ended_on is None:
+            return "アウトリーチが再開されている（終了していない）"
+        if engagement.ended_on != item.ended_on:
+            return "一覧の作成後に再開され、終了し直している"
+        start_year = fiscal_year(engagement.ended_on)
+        case_ids, consultation_ids, engagement_ids = [], [], [engagement.pk]
     if not is_past_retention(start_year=start_year, years=retention_years(item.kind), now=now):
         return "保存期間が満了していない"
-    content = content_of(case_ids=case_ids, consultation_ids=consultation_ids)
+    content = content_of(
+        case_ids=case_ids, consultation_ids=consultation_ids, engagement_ids=engagement_ids
+    )
     reasons = blockers(content=content, case_ids=case_ids)
     if reasons:
         return "、".join(reasons)

@@ -1,9 +1,10 @@
 """アウトリーチ等を通じた継続的支援: engagements with a household of concern and the
 contacts log, which may start before a case exists (DESIGN.md "The flow").
 
-Rows are written only by ``cases.services.outreach``; nothing is deleted — an
+Rows are written only by ``cases.services.outreach``, which deletes nothing — an
 engagement is ended (終了) with its reason, and it stays linked to the consultation it
-became.
+became. Past its 保存年限 it is disposed of by ``retention`` with that consultation, or
+on its own (with its contacts log) when it never became one.
 """
 
 from __future__ import annotations

@@ -227,10 +227,16 @@ KASANE_TRUST_X_FORWARDED_FOR = env.bool("KASANE_TRUST_X_FORWARDED_FOR", default=
 KASANE_ACCESS_LOG_RETENTION_DAYS = env.int("KASANE_ACCESS_LOG_RETENTION_DAYS", default=365 * 5)
 # 保存年限 of case content, in years, counted from the end of the 年度 (31 March, Asia/Tokyo)
 # in which a case was closed (終結) — or, for a consultation that never became a case, in
-# which it was received. `dispose_records` lists what is past it (retention/rules.py).
+# which it was received — or, for an アウトリーチ that ended without becoming a consultation,
+# in which it ended. `dispose_records` lists what is past it (retention/rules.py).
 KASANE_RETENTION_CASE_YEARS = env.int("KASANE_RETENTION_CASE_YEARS", default=5)
 KASANE_RETENTION_CONSULTATION_YEARS = env.int("KASANE_RETENTION_CONSULTATION_YEARS", default=5)
-for _name in ("KASANE_RETENTION_CASE_YEARS", "KASANE_RETENTION_CONSULTATION_YEARS"):
+KASANE_RETENTION_OUTREACH_YEARS = env.int("KASANE_RETENTION_OUTREACH_YEARS", default=5)
+for _name in (
+    "KASANE_RETENTION_CASE_YEARS",
+    "KASANE_RETENTION_CONSULTATION_YEARS",
+    "KASANE_RETENTION_OUTREACH_YEARS",
+):
     if not 1 <= vars()[_name] <= 100:
         raise ImproperlyConfigured(f"{_name} must be a whole number of years from 1 to 100.")
 

@@ -1,4 +1,4 @@
-"""Cases and consultations of past 年度 for the retention tests, made through the
+"""Cases, consultations and アウトリーチ of past 年度 for the retention tests, made through the
 services (so that history rows and timeline events exist), then moved back in time."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from agencies.services import resource_save
 from cases import services
-from cases.models import Case, CaseClosure, Consultation
-from cases.services import participation, plans, support
+from cases.models import Case, CaseClosure, Consultation, OutreachEngagement
+from cases.services import outreach, participation, plans, support
 from core.japanese import TOKYO, fiscal_year
 from referrals import services as referral_services
 from tests.factories import make_consent, make_consultation, member_data, open_case
@@ -140,4 +140,40 @@ def history_rows() -> int:
         model.objects.count()
         for model in apps.get_models()
         if model.__name__.startswith("Historical") and model._meta.app_label != "retention"
+    )
+
+
+def ended_outreach(
+    *,
+    actor,
+    ended_on: dt.date,
+    household=None,
+    family_name: str = "小林",
+    family_name_kana: str = "こばやし",
+    contacts: int = 1,
+) -> OutreachEngagement:
+    """An アウトリーチ that ended (終了) on ``ended_on`` without becoming a consultation,
+    through the services: a new household with its 本人 by default, and a contacts log."""
+    started_on = ended_on - dt.timedelta(days=60)
+    engagement = outreach.outreach_start(
+        actor=actor,
+        household=household,
+        household_data=None if household else {"address": "架空市若葉町2-3-4"},
+        person_data=None
+        if household
+        else member_data(family_name=family_name, family_name_kana=family_name_kana),
+        started_on=started_on,
+        concern="ごみが積まれて本人と会えない",
+    )
+    for day in range(contacts):
+        outreach.outreach_contact_add(
+            actor=actor,
+            engagement=engagement,
+            contacted_on=started_on + dt.timedelta(days=day + 1),
+            method="visit",
+            with_whom="本人の姉",
+            what_happened="不在。姉と話し手紙を置いた。",
+        )
+    return outreach.outreach_end(
+        actor=actor, engagement=engagement, ended_on=ended_on, end_reason="転居した"
     )

@@ -3,6 +3,7 @@ with its denied access event."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -10,11 +11,11 @@ from django.core.management import CommandError, call_command
 
 from agencies.models import AccessEvent
 from agencies.roles import Role
-from cases.models import Case
+from cases.models import Case, OutreachEngagement
 from retention.models import DisposalItem, DisposalPlan
 from tests.factories import user_with_role
 
-from .helpers import closed_case, tokyo
+from .helpers import closed_case, ended_outreach, tokyo
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,24 @@ def test_a_limit_lists_the_oldest_first_and_the_next_list_takes_the_rest(
         list(plan.items.values_list("number", flat=True))
         for plan in DisposalPlan.objects.order_by("listed_at")
     ] == [[older.number], [newer.number]]
+
+
+def test_an_ended_outreach_is_listed_and_executed_in_japanese(staff_assigned, manager, manager2):
+    engagement = ended_outreach(actor=staff_assigned, ended_on=dt.date(2019, 3, 31))
+    listed = run("list", "--actor", "manager")
+    assert "アウトリーチ（相談につながらなかったもの） 5年" in listed
+    assert "相談につながらなかったアウトリーチは終了した年度" in listed
+    assert (
+        f"廃棄予定　アウトリーチ（ID {str(engagement.pk)[:8]}）　終了 平成31年3月31日（平成30年度）"
+        "　保存期間満了 令和6年3月31日"
+    ) in listed
+    plan = DisposalPlan.objects.get()
+    run("approve", plan.short_id, "--actor", "manager2")
+
+    executed = run("execute", plan.short_id, "--actor", "manager")
+
+    assert "廃棄 1 件、廃棄せず 0 件" in executed
+    assert f"廃棄済み　アウトリーチ（ID {str(engagement.pk)[:8]}）" in executed
+    assert "アウトリーチ 1、アウトリーチの接触記録 1、世帯 1、世帯員 1、変更履歴" in executed
+    assert "小林" not in listed + executed
+    assert not OutreachEngagement.objects.filter(pk=engagement.pk).exists()

@@ -33,8 +33,8 @@ from reports.models import DisclosureRequest, ReportFile, ReportJob
 from reports.services import disclosure_decide, disclosure_request_record
 from retention import services as retention_services
 from retention.disposal import CONTENT_MODELS, content_of, is_historical
-from retention.models import DisposalItem, DisposalPlan
-from retention.rules import retained_until
+from retention.models import DisposalItem, DisposalPlan, RecordKind
+from retention.rules import retained_until, retention_years_all
 from retention.selectors import disposal_candidates
 from retention.services import (
     disposal_plan_approve,
@@ -45,7 +45,15 @@ from retention.services import (
 from tests.factories import make_consultation, member_data, open_case, user_with_role
 from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge, propose
 
-from .helpers import close, closed_case, full_case, history_rows, received_in, tokyo
+from .helpers import (
+    close,
+    closed_case,
+    ended_outreach,
+    full_case,
+    history_rows,
+    received_in,
+    tokyo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -586,3 +594,202 @@ def test_a_record_that_cannot_be_deleted_is_skipped_and_keeps_its_files(
     assert Case.objects.filter(pk=case.pk).exists() and not Case.objects.filter(pk=other.pk)
     packet.refresh_from_db()
     assert packet.purged_at is None and (tmp_path / "packet.pdf").exists()
+
+
+# -- アウトリーチ that never became a consultation ------------------------------------
+
+
+def test_every_record_kind_has_its_retention_setting(settings):
+    settings.KASANE_RETENTION_OUTREACH_YEARS = 7
+    assert retention_years_all() == {"case": 5, "consultation": 5, "outreach": 7}
+    assert set(retention_years_all()) == set(RecordKind.values)
+
+
+def test_an_ended_outreach_counts_from_the_fiscal_year_it_ended(
+    staff_assigned, coordinator, settings
+):
+    march = ended_outreach(actor=staff_assigned, ended_on=dt.date(2019, 3, 31))
+    april = ended_outreach(
+        actor=staff_assigned,
+        ended_on=dt.date(2019, 4, 1),
+        family_name="佐藤",
+        family_name_kana="さとう",
+    )
+    # Still 伴走中: never listed, however old.
+    going = outreach.outreach_start(
+        actor=staff_assigned,
+        household=None,
+        household_data={},
+        person_data=member_data(family_name="石井"),
+        started_on=dt.date(2015, 4, 1),
+        concern="訪問しても会えない",
+    )
+    # Became a consultation: goes with it (listed as the consultation), never on its own.
+    linked = ended_outreach(actor=staff_assigned, ended_on=dt.date(2018, 6, 1), family_name="高橋")
+    consultation = received_in(
+        make_consultation(actor=staff_assigned, household=linked.household), tokyo(2018, 5, 1)
+    )
+    outreach.outreach_link_consultation(
+        actor=staff_assigned, engagement=linked, consultation=consultation
+    )
+
+    def listed(now):
+        return [
+            (c.record_id, c.fiscal_year, c.retained_until)
+            for c in disposal_candidates(now=now)
+            if c.kind == RecordKind.OUTREACH
+        ]
+
+    old = (str(march.pk), 2018, dt.date(2024, 3, 31))
+    assert listed(tokyo(2024, 3, 31, 23, 59)) == []
+    assert listed(tokyo(2024, 4, 1, 0, 0)) == [old]
+    assert listed(tokyo(2025, 3, 31, 23, 59)) == [old]
+    assert listed(tokyo(2025, 4, 1)) == [old, (str(april.pk), 2019, dt.date(2025, 3, 31))]
+    everything = {c.record_id for c in disposal_candidates(now=tokyo(2040, 4, 1))}
+    assert str(going.pk) not in everything and str(linked.pk) not in everything
+    assert str(consultation.pk) in everything
+    # Its own setting, not the consultation's.
+    settings.KASANE_RETENTION_OUTREACH_YEARS = 3
+    assert listed(tokyo(2022, 4, 1)) == [(str(march.pk), 2018, dt.date(2022, 3, 31))]
+
+
+def test_an_ended_outreach_goes_with_its_contacts_and_household_and_leaves_no_personal_data(
+    staff_assigned, manager, manager2
+):
+    engagement = ended_outreach(actor=staff_assigned, ended_on=dt.date(2018, 6, 1), contacts=2)
+    household = engagement.household
+    contacts = list(engagement.contacts.values_list("pk", flat=True))
+    persons = list(Person.all_objects.filter(household=household).values_list("pk", flat=True))
+    assert len(contacts) == 2 and len(persons) == 1
+    content = content_of(case_ids=[], consultation_ids=[], engagement_ids=[engagement.pk])
+    assert content.ids[OutreachEngagement] == [engagement.pk]
+    assert content.household_ids == {household.pk}
+
+    plan, _ = disposal_plan_execute(actor=manager, plan=approved(manager, manager2), now=NOW)
+
+    item = plan.items.get()
+    assert (item.kind, item.status, item.number) == ("outreach", "disposed", "")
+    assert (item.fiscal_year, item.ended_on, item.retained_until) == (
+        2018,
+        dt.date(2018, 6, 1),
+        dt.date(2024, 3, 31),
+    )
+    assert item.label == f"平成30年度（ID {str(engagement.pk)[:8]}）"
+    history = item.counts.pop("変更履歴")
+    assert item.counts == {"アウトリーチ": 1, "アウトリーチの接触記録": 2, "世帯": 1, "世帯員": 1}
+    assert history >= 5
+    assert plan.retention_years == {"case": 5, "consultation": 5, "outreach": 5}
+    assert not OutreachEngagement.objects.filter(pk=engagement.pk).exists()
+    assert not OutreachContact.objects.filter(pk__in=contacts).exists()
+    assert not Household.objects.filter(pk=household.pk).exists()
+    assert not Person.all_objects.filter(pk__in=persons).exists()
+    assert history_of(OutreachEngagement, [engagement.pk]) == 0
+    assert history_of(OutreachContact, contacts) == 0
+    assert history_of(Person, persons) == 0 and history_of(Household, [household.pk]) == 0
+    written = json.dumps(
+        list(DisposalItem.history.values())
+        + list(DisposalPlan.history.values())
+        + list(AccessEvent.objects.filter(action=AccessEvent.Action.PURGE).values()),
+        default=str,
+        ensure_ascii=False,
+    )
+    for personal in ("小林", "こばやし", "若葉町", "ごみが積まれて", "姉", "転居"):
+        assert personal not in written, personal
+
+
+@pytest.mark.parametrize("other", ["consultation", "outreach"])
+def test_an_ended_outreach_keeps_a_household_another_record_refers_to(
+    staff_assigned, manager, manager2, other
+):
+    engagement = ended_outreach(actor=staff_assigned, ended_on=dt.date(2018, 6, 1))
+    household = engagement.household
+    if other == "consultation":
+        kept = make_consultation(actor=staff_assigned, household=household)
+    else:
+        kept = outreach.outreach_start(
+            actor=staff_assigned,
+            household=household,
+            started_on=dt.date(2024, 1, 10),
+            concern="また様子が気になる",
+        )
+    persons = set(Person.all_objects.filter(household=household).values_list("pk", flat=True))
+    person_history = history_of(Person, persons)
+
+    plan, _ = disposal_plan_execute(actor=manager, plan=approved(manager, manager2), now=NOW)
+
+    item = plan.items.get()
+    assert (item.record_id, item.status) == (str(engagement.pk), "disposed")
+    assert "世帯" not in item.counts and "世帯員" not in item.counts
+    assert not OutreachEngagement.objects.filter(pk=engagement.pk).exists()
+    assert type(kept).objects.filter(pk=kept.pk).exists()
+    assert Household.objects.filter(pk=household.pk).exists()
+    assert set(Person.all_objects.filter(household=household).values_list("pk", flat=True)) == (
+        persons
+    )
+    assert history_of(Person, persons) == person_history
+
+
+def test_a_pending_disclosure_request_holds_an_ended_outreach_back(
+    staff_assigned, coordinator, manager
+):
+    engagement = ended_outreach(actor=staff_assigned, ended_on=dt.date(2018, 6, 1))
+    DisclosureRequest.objects.create(
+        person=engagement.household.members.get(),
+        received_on=dt.date(2024, 3, 1),
+        recorded_by=coordinator,
+    )
+    listing = disposal_plan_list(actor=manager, now=NOW)
+    assert listing.plan is None
+    assert [(c.kind, c.record_id, r) for c, r in listing.held_back] == [
+        ("outreach", str(engagement.pk), ["処理中の開示請求がある"])
+    ]
+
+
+def _link(engagement, actor, coordinator):
+    consultation = make_consultation(actor=actor, household=engagement.household)
+    outreach.outreach_link_consultation(
+        actor=actor, engagement=engagement, consultation=consultation
+    )
+
+
+def _reopen(engagement, actor, coordinator):
+    # No service goes back to 伴走中 today; the execution must not rely on that.
+    OutreachEngagement.objects.filter(pk=engagement.pk).update(status="active", ended_on=None)
+
+
+def _end_again(engagement, actor, coordinator):
+    OutreachEngagement.objects.filter(pk=engagement.pk).update(ended_on=dt.date(2018, 9, 1))
+
+
+def _disclosure(engagement, actor, coordinator):
+    DisclosureRequest.objects.create(
+        person=engagement.household.members.get(),
+        received_on=dt.date(2024, 3, 1),
+        recorded_by=coordinator,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_link, "一覧の作成後に相談受付につながった"),
+        (_reopen, "アウトリーチが再開されている（終了していない）"),
+        (_end_again, "一覧の作成後に再開され、終了し直している"),
+        (_disclosure, "処理中の開示請求がある"),
+    ],
+)
+def test_an_outreach_changed_since_the_list_is_skipped_with_its_reason(
+    staff_assigned, coordinator, manager, manager2, change, reason
+):
+    engagement = ended_outreach(actor=staff_assigned, ended_on=dt.date(2018, 6, 1))
+    contact = engagement.contacts.get()
+    plan = approved(manager, manager2)
+    change(engagement, staff_assigned, coordinator)
+
+    plan, _ = disposal_plan_execute(actor=manager, plan=plan, now=NOW)
+
+    item = plan.items.get()
+    assert (item.status, item.skip_reason, item.counts) == ("skipped", reason, {})
+    assert OutreachEngagement.objects.filter(pk=engagement.pk).exists()
+    assert OutreachContact.objects.filter(pk=contact.pk).exists()
+    assert Household.objects.filter(pk=engagement.household_id).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from cases.services import support
 from retention.services import disposal_plan_approve, disposal_plan_execute, disposal_plan_list
 from tests.factories import user_with_role
 
-from .helpers import closed_case, tokyo
+from .helpers import closed_case, ended_outreach, tokyo
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +73,27 @@ def test_a_plan_is_invisible_to_anyone_but_a_manager(staff_assigned, coordinator
     client = login(coordinator)
     assert client.get(reverse("retention:plans")).status_code == 403
     assert client.get(reverse("retention:plan_detail", args=[plan.pk])).status_code == 404
+
+
+def test_an_outreach_disposed_of_is_shown_in_japanese_without_personal_data(
+    staff_assigned, manager, manager2, login
+):
+    engagement = ended_outreach(actor=staff_assigned, ended_on=dt.date(2018, 6, 1))
+    plan = disposal_plan_list(actor=manager, now=NOW).plan
+    disposal_plan_approve(actor=manager2, plan=plan, now=NOW)
+    disposal_plan_execute(actor=manager, plan=plan, now=NOW)
+    client = login(manager)
+
+    listing = client.get(reverse("retention:plans")).content.decode()
+    assert "相談につながらなかったアウトリーチは終了した年度" in listing
+    assert "アウトリーチ5年" in listing
+    detail = client.get(reverse("retention:plan_detail", args=[plan.pk])).content.decode()
+    assert "アウトリーチ 5年（一覧作成時の設定）" in detail
+    [row] = rows(detail)
+    assert row.startswith(
+        f"アウトリーチ（相談につながらなかったもの） 平成30年度（ID {str(engagement.pk)[:8]}） "
+        "平成30年度 平成30年6月1日 令和6年3月31日 廃棄済み "
+        "アウトリーチ 1、アウトリーチの接触記録 1、世帯 1、世帯員 1、変更履歴 "
+    )
+    for personal in ("小林", "こばやし", "若葉町", "ごみが積まれて"):
+        assert personal not in listing + detail

@@ -37,7 +37,7 @@ def _messages(exc: ValidationError) -> str:
 
 class Command(BaseCommand):
     help = (
-        "保存年限を過ぎたケース・相談受付を廃棄します。一覧の作成（list）、別の管理職による"
+        "保存年限を過ぎたケース・相談受付・アウトリーチを廃棄します。一覧の作成（list）、別の管理職による"
         "承認（approve）、実行（execute）の順に進み、廃棄記録が残ります。"
     )
 
@@ -114,7 +114,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "保存年限："
             + "、".join(f"{RecordKind(kind).label} {n}年" for kind, n in years.items())
-            + "（終結した年度、ケースにならなかった相談受付は受付の年度の末日から数えます）"
+            + "（終結した年度、ケースにならなかった相談受付は受付の年度、"
+            "相談につながらなかったアウトリーチは終了した年度の末日から数えます）"
         )
         listing = services.disposal_plan_list(
             actor=user, limit=int(limit) if limit is not None else None
@@ -183,10 +184,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _label(record) -> str:
-        if record.number:
-            what = f"ケース {record.number}　終結 {format_wareki(record.ended_on)}"
+        ended = format_wareki(record.ended_on)
+        if record.kind == RecordKind.CASE:
+            what = f"ケース {record.number}　終結 {ended}"
+        elif record.kind == RecordKind.OUTREACH:
+            what = f"アウトリーチ（ID {record.record_id[:8]}）　終了 {ended}"
         else:
-            what = f"相談受付（ID {record.record_id[:8]}）　受付 {format_wareki(record.ended_on)}"
+            what = f"相談受付（ID {record.record_id[:8]}）　受付 {ended}"
         return (
             f"{what}（{fiscal_year_label(record.fiscal_year)}）"
             f"　保存期間満了 {format_wareki(record.retained_until)}"
