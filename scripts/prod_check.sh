@@ -269,6 +269,7 @@ tar -C "$TMP" -czf "$TMP/kasane-files.tar.gz" private
 echo "pg_dump -Fc: $(du -h "$TMP/kasane.dump" | cut -f1); tar of the files: $(du -h "$TMP/kasane-files.tar.gz" | cut -f1)"
 psql_admin -c "CREATE DATABASE \"$DB_RESTORED\""
 pg_restore --exit-on-error -d "$PG_URL/$DB_RESTORED" "$TMP/kasane.dump"
+vacuumdb --analyze --quiet -d "$PG_URL/$DB_RESTORED"
 mkdir -p "$TMP/restored"
 tar -C "$TMP/restored" -xzf "$TMP/kasane-files.tar.gz"
 diff -r "$TMP/private" "$TMP/restored/private"
