@@ -264,6 +264,9 @@ def members_in_order(*, household: Household) -> QuerySet[Person]:
     return in_member_order(household.members.all())
 
 
+EVENT_KIND_LABELS = dict(CaseEvent.Kind.choices)
+
+
 @dataclass
 class TimelineLine:
     """One line of the case timeline; access grants made by one action are folded."""
@@ -280,7 +283,9 @@ class TimelineLine:
         return self.event.parameters
 
     def get_kind_display(self) -> str:
-        return self.event.get_kind_display()
+        # A dict, not the model's get_kind_display: that flattens every choice of the
+        # (long) Kind list on each call, a hundred times a page.
+        return EVENT_KIND_LABELS.get(self.event.kind, self.event.kind)
 
     @property
     def created_at(self):
@@ -303,11 +308,33 @@ class TimelineLine:
         )
 
 
-def case_timeline(*, case: Case, limit: int = 100) -> list[TimelineLine]:
-    """The timeline, newest first, with the access grants one action made (opening a
-    case grants several) folded into one line."""
+# The case page shows the newest lines of the timeline; the whole of it is paged on
+# its own page (タイムライン), newest first.
+CASE_PAGE_TIMELINE = 20
+TIMELINE_ORDER = Keyset((KeyField("created_at", aware_datetime), KeyField("id", int)), True)
+
+
+def case_timeline(
+    *, case: Case, limit: int = CASE_PAGE_TIMELINE
+) -> tuple[list[TimelineLine], bool]:
+    """The newest ``limit`` events of the timeline, folded (``fold_timeline``), and
+    whether older ones follow."""
+    events = list(case.events.select_related("actor__agency")[: limit + 1])
+    return fold_timeline(events[:limit]), len(events) > limit
+
+
+def timeline_for_keys(*, case: Case, keys: list[tuple]) -> list[TimelineLine]:
+    """A page of the タイムライン, in the page's order (one query), folded."""
+    ids = [key[-1] for key in keys]
+    rows = case.events.select_related("actor__agency").in_bulk(ids)
+    return fold_timeline([rows[pk] for pk in ids if pk in rows])
+
+
+def fold_timeline(events) -> list[TimelineLine]:
+    """Newest first, with the access grants one action made (opening a case grants
+    several) folded into one line."""
     lines: list[TimelineLine] = []
-    for event in case.events.select_related("actor__agency")[:limit]:
+    for event in events:
         last = lines[-1] if lines else None
         if (
             last is not None

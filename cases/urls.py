@@ -16,6 +16,7 @@ urlpatterns = [
         name="case_access_revoke",
     ),
     path("cases/<uuid:pk>/history/", views.case_history, name="case_history"),
+    path("cases/<uuid:pk>/timeline/", views.case_timeline, name="case_timeline"),
     path("cases/<uuid:pk>/records/", support.record_list, name="record_list"),
     path("cases/<uuid:pk>/records/new/", support.record_new, name="record_new"),
     path("cases/<uuid:pk>/records/print/", support.record_print, name="record_print"),

@@ -147,6 +147,7 @@ def foreign_kwargs(case, uncased) -> dict[str, dict]:
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
         "cases:case_history": {"pk": case.pk},
+        "cases:case_timeline": {"pk": case.pk},
         "cases:emergency_new": {"pk": household.pk},
         "cases:emergency_approve": {"pk": emergency.pk},
         "cases:emergency_end": {"pk": emergency.pk},

@@ -76,6 +76,7 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "cases:case_access":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:case_access_revoke":     ("POST", (LOGIN, 302, 403, 404, 404, 404, 404)),
     "cases:case_history":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
+    "cases:case_timeline":          ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     # 支援経過: read by everyone with access, written by those who work the case.
     "cases:record_list":            ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
     "cases:record_print":           ("GET",  (LOGIN, 200, 200, 404, 404, 404, 404)),
@@ -444,6 +445,7 @@ def _build_world() -> dict:
         "cases:case_access": {"pk": case.pk},
         "cases:case_access_revoke": {"pk": case.pk, "access_pk": case.accesses.first().pk},
         "cases:case_history": {"pk": case.pk},
+        "cases:case_timeline": {"pk": case.pk},
         "cases:emergency_new": {"pk": case.household_id},
         "cases:emergency_approve": {"pk": emergency.pk},
         "cases:emergency_end": {"pk": emergency.pk},

@@ -108,6 +108,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     needs = selectors.case_needs_for_user(user=request.user, case=case)
     # 議題の申出 and 同意の記録 both ask the household's needs: once for this page.
     needs_of = HouseholdNeedsOnce(request.user)
+    events, older_events = selectors.case_timeline(case=case)
     return render(
         request,
         "cases/case_detail.html",
@@ -133,7 +134,8 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
             "consultations": case.consultations.select_related(
                 "receiving_agency", "person", "main_issue", "received_by"
             ).order_by("received_at"),
-            "events": selectors.case_timeline(case=case),
+            "events": events,
+            "older_events": older_events,
             "accesses": case.accesses.filter(active_q(timezone.now())).select_related(
                 "agency", "user"
             ),
@@ -315,6 +317,20 @@ def case_access_revoke(request: HttpRequest, pk, access_pk) -> HttpResponse:
     else:
         messages.success(request, f"{access.agency or access.user}の閲覧権限を取り消しました。")
     return redirect("cases:case_access", pk=case.pk)
+
+
+@require_safe
+def case_timeline(request: HttpRequest, pk) -> HttpResponse:
+    """タイムライン: every line of the case's timeline, newest first, a page at a time
+    (the case page shows the newest only)."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    access_event_record(action=Action.VIEW, request=request, obj=case, page="タイムライン")
+    keys, page = keyset_keys(request, [case.events.all()], selectors.TIMELINE_ORDER)
+    page.object_list = selectors.timeline_for_keys(case=case, keys=keys)
+    masking = masking_for(user=request.user, households=[case.household])
+    return render(
+        request, "cases/case_timeline.html", {"case": case, "page": page, "masking": masking}
+    )
 
 
 @require_safe

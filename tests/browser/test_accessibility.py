@@ -78,3 +78,27 @@ def test_case_page(axe, page, live_server, login_as, coordinator, case):
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.number)
     assert_no_violations(axe, page)
+
+
+def test_case_timeline_page(axe, page, live_server, login_as, coordinator, case):
+    """From the case page to the whole タイムライン and its older page, as a user clicks."""
+    from cases.models import CaseEvent
+
+    for i in range(30):
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.RECORD_ADDED,
+            actor=coordinator,
+            message=f"経過メモ{i}番を記録しました。",
+        )
+    login_as(coordinator)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.get_by_role("link", name="タイムラインをすべて見る（古い記録を含む）").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("タイムライン")
+    expect(page.locator(".timeline li").first).to_contain_text("経過メモ29番")
+    assert_no_violations(axe, page)
+    page.get_by_role("link", name="次の25件").click()
+    expect(page.locator(".timeline")).to_contain_text("経過メモ0番")
+    expect(page.locator(".timeline")).not_to_contain_text("経過メモ29番")
+    page.get_by_role("link", name="前の25件").click()
+    expect(page.locator(".timeline li").first).to_contain_text("経過メモ29番")

@@ -94,7 +94,7 @@ def test_the_grants_of_one_action_are_one_timeline_line(case, coordinator, login
     agencies = [AgencyFactory(name=f"機関{i}", kind=Agency.Kind.OTHER) for i in range(4)]
     make_consent(actor=coordinator, person=case.subjects.get(), agencies=agencies)
     granted = case.events.filter(kind=CaseEvent.Kind.ACCESS_GRANTED).count()
-    lines = case_timeline(case=case)
+    lines, _older = case_timeline(case=case)
     folded = [line for line in lines if line.folded]
     assert granted >= 4 and len(folded) == 1
     assert folded[0].message.startswith(f"{len(folded[0].folded) + 1}件の閲覧権限を付与しました")

@@ -93,8 +93,11 @@ def test_the_managing_coordinator_sees_them(login, flagged, coordinator):
     assert OLD_MOBILE in history
 
 
-def test_a_timeline_line_about_contacts_is_masked(login, flagged, staff_assigned, coordinator):
-    case_url = reverse("cases:case_detail", args=[flagged.pk])
+@pytest.mark.parametrize("page", ["cases:case_detail", "cases:case_timeline"])
+def test_a_timeline_line_about_contacts_is_masked(
+    login, flagged, staff_assigned, coordinator, page
+):
+    case_url = reverse(page, args=[flagged.pk])
     masked = login(staff_assigned).get(case_url).content.decode()
     assert "電話（携帯など）を変更しました" not in masked
     assert "DV等支援措置のため内容は表示されません" in masked
