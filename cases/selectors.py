@@ -105,14 +105,23 @@ def open_case_of_household_for_user(*, user: User, household: Household) -> Case
 def case_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Case:
     """The case, or 404 when the user may not see it (same as nonexistent), 403 when
     they see it but may not do ``need``."""
+    case, _needs = case_get_with_needs(user=user, pk=pk, need=need)
+    return case
+
+
+def case_get_with_needs(*, user: User, pk, need: Need = Need.VIEW) -> tuple[Case, frozenset[Need]]:
+    """``case_get_for_user``, and what the user may do to the case (``case_needs``),
+    from the one read of their access rows on it."""
     bases = set(access_rows_for(user).filter(case_id=pk).values_list("basis", flat=True))
     if not bases:
         raise Http404
-    if need not in case_needs_met(bases):
+    needs = case_needs_met(bases)
+    if need not in needs:
         raise PermissionDenied
-    return Case.objects.select_related(
+    case = Case.objects.select_related(
         "household", "lead_coordinator", "main_agency", "opened_by"
     ).get(pk=pk)
+    return case, needs
 
 
 def case_needs_for_user(*, user: User, case: Case) -> frozenset[Need]:

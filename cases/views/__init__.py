@@ -106,9 +106,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    case, needs = selectors.case_get_with_needs(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=case)
-    needs = selectors.case_needs_for_user(user=request.user, case=case)
     # 議題の申出 and 同意の記録 both ask the household's needs: once for this page.
     needs_of = HouseholdNeedsOnce(request.user)
     events, older_events = selectors.case_timeline(case=case)
