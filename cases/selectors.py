@@ -75,12 +75,20 @@ from .permissions import (
     persons_consent_needs_met,
     uncased_consultation_branches,
     uncased_consultations_q,
+    visible_case_id_parts,
     visible_case_ids,
     works_cases,
 )
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
+def cases_visible_to(user: User, *, walked: bool = False) -> QuerySet[Case]:
+    """The cases ``user`` holds an access row on. ``walked``: the same cases for a page
+    read in an index's order (the ケース一覧), asked as an OR of the two holders'
+    subqueries (``visible_case_id_parts``) so that PostgreSQL walks the index to the end
+    of the page; otherwise their union, the join that suits counting and lookups."""
+    if walked:
+        own, agency = visible_case_id_parts(user)
+        return Case.objects.filter(Q(pk__in=own) | Q(pk__in=agency))
     return Case.objects.filter(pk__in=visible_case_ids(user))
 
 
@@ -97,14 +105,23 @@ def open_case_of_household_for_user(*, user: User, household: Household) -> Case
 def case_get_for_user(*, user: User, pk, need: Need = Need.VIEW) -> Case:
     """The case, or 404 when the user may not see it (same as nonexistent), 403 when
     they see it but may not do ``need``."""
+    case, _needs = case_get_with_needs(user=user, pk=pk, need=need)
+    return case
+
+
+def case_get_with_needs(*, user: User, pk, need: Need = Need.VIEW) -> tuple[Case, frozenset[Need]]:
+    """``case_get_for_user``, and what the user may do to the case (``case_needs``),
+    from the one read of their access rows on it."""
     bases = set(access_rows_for(user).filter(case_id=pk).values_list("basis", flat=True))
     if not bases:
         raise Http404
-    if need not in case_needs_met(bases):
+    needs = case_needs_met(bases)
+    if need not in needs:
         raise PermissionDenied
-    return Case.objects.select_related(
+    case = Case.objects.select_related(
         "household", "lead_coordinator", "main_agency", "opened_by"
     ).get(pk=pk)
+    return case, needs
 
 
 def case_needs_for_user(*, user: User, case: Case) -> frozenset[Need]:
@@ -158,7 +175,9 @@ def _cased_consultations(user: User):
     few = list(visible_case_ids(user)[: GATHER_CASES + 1])
     if len(few) <= GATHER_CASES:
         return Consultation.objects.filter(case_id__in=few)
-    return Consultation.objects.filter(case_id__in=visible_case_ids(user))
+    # Walked newest first: each holder's cases hashed once (visible_case_id_parts).
+    own, agency = visible_case_id_parts(user)
+    return Consultation.objects.filter(Q(case_id__in=own) | Q(case_id__in=agency))
 
 
 # The 相談一覧's order: newest first (the key's last column is the primary key).
@@ -718,8 +737,12 @@ def people_matching_q(query: str) -> Q | None:
     return Q(kana_key__contains=kana_key) | Q(name_key__contains=text_key)
 
 
-def case_list_for_user(*, user: User, query: str = "", mine: bool = False) -> QuerySet[Case]:
-    cases = cases_visible_to(user)
+def case_list_for_user(
+    *, user: User, query: str = "", mine: bool = False, walked: bool = False
+) -> QuerySet[Case]:
+    """The ケース一覧's cases: a member's name or ふりがな, 自分の担当; ``walked`` for
+    reading a page in order (``cases_visible_to``)."""
+    cases = cases_visible_to(user, walked=walked)
     if mine:
         cases = cases.filter(lead_coordinator=user)
     matching = people_matching_q(query)

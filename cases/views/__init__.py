@@ -70,8 +70,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     query = request.GET.get("q", "")[:50]
     mine = request.GET.get("mine") == "1" and request.user.has_role(Role.COORDINATOR)
-    cases = selectors.case_list_for_user(user=request.user, query=query, mine=mine)
-    counts = selectors.case_status_counts(cases=cases)
+    counts = selectors.case_status_counts(
+        cases=selectors.case_list_for_user(user=request.user, query=query, mine=mine)
+    )
+    # The same cases again, read a page at a time in the list's order.
+    cases = selectors.case_list_for_user(user=request.user, query=query, mine=mine, walked=True)
     # The tab's count is the page's total: the paginator need not count again.
     if status == "open":
         cases = cases.filter(status__in=Case.OPEN_STATUSES)
@@ -103,9 +106,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    case, needs = selectors.case_get_with_needs(user=request.user, pk=pk)
     access_event_record(action=Action.VIEW, request=request, obj=case)
-    needs = selectors.case_needs_for_user(user=request.user, case=case)
     # 議題の申出 and 同意の記録 both ask the household's needs: once for this page.
     needs_of = HouseholdNeedsOnce(request.user)
     events, older_events = selectors.case_timeline(case=case)

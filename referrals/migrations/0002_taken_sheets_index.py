@@ -1,0 +1,28 @@
+"""The sheets an agency has taken, with their consultation (PostgreSQL only; SQLite, the
+local demo, skips it): the coordinators' way in through an accepted つなぐシート reads a
+hub's accepted and completed sheets' consultation ids, from this index alone
+(index-only) instead of visiting a heap page for most of the sheets."""
+
+from django.db import migrations
+
+NAME = "referrals_referral_taken"
+SQL = (
+    f"CREATE INDEX IF NOT EXISTS {NAME} ON referrals_referral (to_agency_id, status) "
+    "INCLUDE (consultation_id)"
+)
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SQL)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("referrals", "0001_initial")]
+
+    operations = [migrations.RunPython(create, drop)]
