@@ -7,6 +7,8 @@ in the index itself) each check is an index-only probe instead of a visit to the
 
 from django.db import migrations
 
+from core.migration_ops import postgres_index
+
 NAME = "cases_consultation_uncased_id"
 SQL = (
     f"CREATE INDEX IF NOT EXISTS {NAME} ON cases_consultation (id) INCLUDE (received_at) "
@@ -14,17 +16,7 @@ SQL = (
 )
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SQL)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("cases", "0030_event_kinds_participation")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_index(NAME, SQL)]

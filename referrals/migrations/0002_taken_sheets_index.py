@@ -5,6 +5,8 @@ hub's accepted and completed sheets' consultation ids, from this index alone
 
 from django.db import migrations
 
+from core.migration_ops import postgres_index
+
 NAME = "referrals_referral_taken"
 SQL = (
     f"CREATE INDEX IF NOT EXISTS {NAME} ON referrals_referral (to_agency_id, status) "
@@ -12,17 +14,7 @@ SQL = (
 )
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SQL)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("referrals", "0001_initial")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_index(NAME, SQL)]
