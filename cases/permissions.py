@@ -89,21 +89,30 @@ def works_cases(user: User) -> bool:
     return user.is_authenticated and user.is_active and bool(user.role_names & CASE_ROLES)
 
 
-def _access_holders(user: User) -> tuple[Q, Q]:
-    """Who holds the access rows that reach ``user``: the user's own rows (支援会議),
-    and their agency's rows of the bases the user's roles take up."""
+def _access_row_parts(user: User, *, at: dt.datetime | None = None) -> list[Q]:
+    """The one definition of the access rows that reach ``user`` at ``at`` (default:
+    now), as its two parts: the user's own rows (支援会議), and their agency's rows of
+    the bases the user's roles take up — each only while in effect. Empty for the roles
+    that see no case content (manager, admin, secretariat) and for inactive users.
+    ``access_rows_for`` is their OR; the lists ask them one by one."""
+    if not works_cases(user):
+        return []
     roles = user.role_names
     agency_bases = [basis for basis, allowed in AGENCY_BASIS_ROLES.items() if roles & allowed]
-    return Q(user_id=user.pk), Q(agency_id=user.agency_id, basis__in=agency_bases)
+    active = active_q(at or timezone.now())
+    return [
+        active & Q(user_id=user.pk),
+        active & Q(agency_id=user.agency_id, basis__in=agency_bases),
+    ]
 
 
 def access_rows_for(user: User, *, at: dt.datetime | None = None) -> QuerySet[CaseAccess]:
     """The CaseAccess rows that give ``user`` access at ``at`` (default: now)."""
-    if not works_cases(user):
-        # manager, admin and secretariat see no case content through these bases.
+    parts = _access_row_parts(user, at=at)
+    if not parts:
         return CaseAccess.objects.none()
-    own, agency = _access_holders(user)
-    return CaseAccess.objects.filter(active_q(at or timezone.now()) & (own | agency))
+    own, agency = parts
+    return CaseAccess.objects.filter(own | agency)
 
 
 def visible_case_ids(user: User) -> QuerySet:
@@ -121,13 +130,13 @@ def visible_case_id_parts(user: User) -> tuple[QuerySet, QuerySet]:
     of their agency's. A list that walks an index in its order asks ``IN`` of each, in
     an OR: PostgreSQL then hashes each once and stops walking when the page is full,
     where one ``IN`` of their union becomes a join that gathers every row first."""
-    if not works_cases(user):
+    parts = _access_row_parts(user)
+    if not parts:
         none = CaseAccess.objects.none().values_list("case_id", flat=True)
         return none, none
-    active = active_q(timezone.now())
     own, agency = (
-        CaseAccess.objects.filter(active & holder).order_by().values_list("case_id", flat=True)
-        for holder in _access_holders(user)
+        CaseAccess.objects.filter(part).order_by().values_list("case_id", flat=True)
+        for part in parts
     )
     return own, agency
 
@@ -173,7 +182,9 @@ def _handed_parts(area_id) -> tuple[Q, Q]:
     # sheets stays one row, and the sheets' consultation ids need no second visit to
     # the consultations. (The referrals app sits above this one: its model is reached
     # through the relation, not imported.)
-    sheets = Consultation.referrals.rel.related_model.objects.filter(**taken)
+    sheets = Consultation.referrals.rel.related_model.objects.filter(
+        consultation__isnull=False, **taken
+    )
     by_referral = Q(pk__in=sheets.values("consultation_id"))
     return by_outcome, by_referral
 
@@ -356,6 +367,12 @@ class HouseholdNeedsOnce:
         self.user = user
         self._known: dict = {}
 
+    def of(self, user: User) -> HouseholdNeedsOnce:
+        """This memo, checked to be the asking user's (never another's decisions)."""
+        if user.pk != self.user.pk:
+            raise ValueError("HouseholdNeedsOnce is another user's")
+        return self
+
     def __call__(self, household: Household) -> frozenset[Need]:
         if household.pk not in self._known:
             self._known[household.pk] = household_needs(self.user, household)
@@ -369,7 +386,7 @@ def persons_consent_needs_met(
     ``person_consent_needs_met``, asked for a page of people at once: one query for
     their open cases, one for the user's bases on them, and the household rule once
     per household of a person with no open case (a case's subjects share one)."""
-    needs_of = needs_of or HouseholdNeedsOnce(user)
+    needs_of = needs_of.of(user) if needs_of else HouseholdNeedsOnce(user)
     persons = list(persons)
     open_cases: dict = defaultdict(set)
     for person_id, case_id in Case.subjects.through.objects.filter(
@@ -400,11 +417,11 @@ def may_propose(
     """議題の申出: users of an agency that holds a consultation of the household, and
     coordinators who see it, may propose it to a meeting body (DESIGN.md "Proposals").
     A proposal creates no access."""
+    needs_of = needs_of.of(user) if needs_of else HouseholdNeedsOnce(user)
     if not works_cases(user):
         return False
     if household.consultations.filter(receiving_agency_id=user.agency_id).exists():
         return True
-    needs_of = needs_of or HouseholdNeedsOnce(user)
     return user.has_role(Role.COORDINATOR) and Need.VIEW in needs_of(household)
 
 

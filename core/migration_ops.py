@@ -7,15 +7,19 @@ from __future__ import annotations
 from django.db import migrations
 
 
-def postgres_index(name: str, create_sql: str) -> migrations.RunPython:
-    """Create the index ``name`` with ``create_sql`` on PostgreSQL; drop it on reverse."""
+def postgres_index(name: str, columns_sql: str) -> migrations.RunPython:
+    """Create the index ``name`` (``CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON
+    columns_sql``) on PostgreSQL; drop it on reverse. CONCURRENTLY keeps a city's table
+    writable while the index is built, so the migration that uses this must say
+    ``atomic = False`` (PostgreSQL refuses it inside a transaction)."""
 
     def create(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(create_sql)
+            sql = f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {columns_sql}"
+            schema_editor.execute(sql)
 
     def drop(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
-    return migrations.RunPython(create, drop)
+    return migrations.RunPython(create, drop, atomic=False)

@@ -195,6 +195,20 @@ def blockers(*, content: Content, case_ids: list) -> list[str]:
     engagements = content.queryset(OutreachEngagement)
     if engagements.filter(status=OutreachEngagement.Status.ACTIVE).exists():
         reasons.append("伴走中のアウトリーチがある")
+    # An open case's timeline names the engagements it went through (the lines an
+    # アウトリーチ writes on the household's open cases): those stay with the case.
+    named = [str(pk) for pk in engagements.values_list("pk", flat=True)]
+    if (
+        named
+        and CaseEvent.objects.filter(
+            case__household_id__in=engagements.values("household_id"),
+            case__status__in=Case.OPEN_STATUSES,
+            parameters__engagement_id__in=named,
+        )
+        .exclude(case_id__in=case_ids)
+        .exists()
+    ):
+        reasons.append("継続中のケースが参照している（アウトリーチ）")
     if content.queryset(AgendaItem).filter(meeting__status=Meeting.Status.SCHEDULED).exists():
         reasons.append("開催前の会議の議題になっている")
     if content.queryset(AgendaProposal).filter(status__in=AgendaProposal.OPEN_STATUSES).exists():

@@ -10,13 +10,11 @@ from django.db import migrations
 from core.migration_ops import postgres_index
 
 NAME = "cases_consultation_uncased_id"
-SQL = (
-    f"CREATE INDEX IF NOT EXISTS {NAME} ON cases_consultation (id) INCLUDE (received_at) "
-    "WHERE case_id IS NULL"
-)
+ON = "cases_consultation (id) INCLUDE (received_at) WHERE case_id IS NULL"
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY: the table stays writable meanwhile
     dependencies = [("cases", "0030_event_kinds_participation")]
 
-    operations = [postgres_index(NAME, SQL)]
+    operations = [postgres_index(NAME, ON)]

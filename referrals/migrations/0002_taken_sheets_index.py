@@ -8,13 +8,11 @@ from django.db import migrations
 from core.migration_ops import postgres_index
 
 NAME = "referrals_referral_taken"
-SQL = (
-    f"CREATE INDEX IF NOT EXISTS {NAME} ON referrals_referral (to_agency_id, status) "
-    "INCLUDE (consultation_id)"
-)
+ON = "referrals_referral (to_agency_id, status) INCLUDE (consultation_id)"
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY: the table stays writable meanwhile
     dependencies = [("referrals", "0001_initial")]
 
-    operations = [postgres_index(NAME, SQL)]
+    operations = [postgres_index(NAME, ON)]

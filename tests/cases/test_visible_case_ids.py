@@ -138,3 +138,17 @@ def test_the_walked_forms_hold_the_same_rows(
     assert len(set(selectors.cases_visible_to(coordinator, walked=True))) == 2
     assert len(set(selectors.cases_visible_to(staff_assigned, walked=True))) == 1
     assert not selectors.cases_visible_to(staff_unassigned, walked=True).exists()
+
+
+def test_a_households_needs_memo_answers_only_its_own_user(coordinator, staff_assigned):
+    """The case page's memo of household needs (HouseholdNeedsOnce) is never asked on
+    another user's behalf."""
+    from cases.permissions import HouseholdNeedsOnce, may_propose, persons_consent_needs_met
+
+    case = open_case(make_consultation(actor=staff_assigned), actor=coordinator)
+    memo = HouseholdNeedsOnce(coordinator)
+    assert may_propose(coordinator, case.household, needs_of=memo)
+    with pytest.raises(ValueError):
+        may_propose(staff_assigned, case.household, needs_of=memo)
+    with pytest.raises(ValueError):
+        persons_consent_needs_met(staff_assigned, case.subjects.all(), needs_of=memo)

@@ -793,3 +793,37 @@ def test_an_outreach_changed_since_the_list_is_skipped_with_its_reason(
     assert OutreachEngagement.objects.filter(pk=engagement.pk).exists()
     assert OutreachContact.objects.filter(pk=contact.pk).exists()
     assert Household.objects.filter(pk=engagement.household_id).exists()
+
+
+@pytest.mark.parametrize("case_open", [True, False])
+def test_an_ended_outreach_an_open_case_went_through_stays_with_it(
+    staff_assigned, coordinator, manager, case_open
+):
+    """An アウトリーチ of a household that had an open case wrote its lines on that case's
+    timeline: while the case is open the engagement is held back; once the case is
+    closed, the engagement is past its 保存年限 like any other."""
+    consultation = make_consultation(actor=staff_assigned)
+    case = open_case(consultation, actor=coordinator)
+    engagement = ended_outreach(
+        actor=staff_assigned, household=consultation.household, ended_on=dt.date(2018, 6, 1)
+    )
+    assert case.events.filter(parameters__engagement_id=str(engagement.pk)).exists()
+    if not case_open:
+        support.case_close(
+            actor=coordinator,
+            case=case,
+            reason="resolved",
+            improvement="improved",
+            evaluation="就労につながり、家計が安定した。",
+        )
+    listing = disposal_plan_list(actor=manager, now=NOW)
+    outreach_held = [
+        reasons for candidate, reasons in listing.held_back if candidate.kind == "outreach"
+    ]
+    if case_open:
+        assert outreach_held == [["継続中のケースが参照している（アウトリーチ）"]]
+    else:
+        assert outreach_held == []
+        assert str(engagement.pk) in set(
+            listing.plan.items.filter(kind="outreach").values_list("record_id", flat=True)
+        )
