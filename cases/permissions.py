@@ -367,11 +367,15 @@ class HouseholdNeedsOnce:
         self.user = user
         self._known: dict = {}
 
-    def of(self, user: User) -> HouseholdNeedsOnce:
-        """This memo, checked to be the asking user's (never another's decisions)."""
-        if user.pk != self.user.pk:
+    @classmethod
+    def of(cls, user: User, memo: HouseholdNeedsOnce | None) -> HouseholdNeedsOnce:
+        """``memo`` when the caller passed one — checked to be ``user``'s, never another's
+        decisions — else a new memo for ``user``."""
+        if memo is None:
+            return cls(user)
+        if user.pk != memo.user.pk:
             raise ValueError("HouseholdNeedsOnce is another user's")
-        return self
+        return memo
 
     def __call__(self, household: Household) -> frozenset[Need]:
         if household.pk not in self._known:
@@ -386,7 +390,7 @@ def persons_consent_needs_met(
     ``person_consent_needs_met``, asked for a page of people at once: one query for
     their open cases, one for the user's bases on them, and the household rule once
     per household of a person with no open case (a case's subjects share one)."""
-    needs_of = needs_of.of(user) if needs_of else HouseholdNeedsOnce(user)
+    needs_of = HouseholdNeedsOnce.of(user, needs_of)
     persons = list(persons)
     open_cases: dict = defaultdict(set)
     for person_id, case_id in Case.subjects.through.objects.filter(
@@ -417,7 +421,7 @@ def may_propose(
     """議題の申出: users of an agency that holds a consultation of the household, and
     coordinators who see it, may propose it to a meeting body (DESIGN.md "Proposals").
     A proposal creates no access."""
-    needs_of = needs_of.of(user) if needs_of else HouseholdNeedsOnce(user)
+    needs_of = HouseholdNeedsOnce.of(user, needs_of)
     if not works_cases(user):
         return False
     if household.consultations.filter(receiving_agency_id=user.agency_id).exists():

@@ -46,11 +46,6 @@ from ..permissions import (
 )
 from ..templatetags.kasane import wareki_datetime
 
-
-def _page(request: HttpRequest, queryset):
-    return page_of(request, queryset)
-
-
 # -- cases --------------------------------------------------------------------
 
 CASE_SORTS = {
@@ -342,7 +337,7 @@ def case_history(request: HttpRequest, pk) -> HttpResponse:
     access_event_record(action=Action.VIEW, request=request, obj=case, page="変更履歴")
     entries = selectors.case_history_entries(case=case, user=request.user)
     return render(
-        request, "cases/case_history.html", {"case": case, "page": _page(request, entries)}
+        request, "cases/case_history.html", {"case": case, "page": page_of(request, entries)}
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.audit import Action, access_event_record
 from agencies.submissions import AlreadySubmitted, already_submitted_response, submit_once
+from core.paging import page_of
 
 from .. import selectors
 from ..forms import add_service_errors
@@ -30,7 +31,6 @@ from ..masking import masking_for
 from ..models import OutreachEngagement
 from ..permissions import Need, can_list_case_data, works_cases
 from ..services import outreach as services
-from . import _page
 
 
 @require_safe
@@ -44,7 +44,7 @@ def outreach_list(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"]
         status = form.cleaned_data["status"] or status
     rows = selectors.outreach_list_for_user(user=request.user, query=query, status=status)
-    page = _page(request, rows)
+    page = page_of(request, rows)
     return render(
         request,
         "cases/outreach_list.html",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agencies.audit import Action, access_event_record
 from agencies.roles import Role
+from core.paging import page_of
 
 from .. import selectors
 from ..forms import add_service_errors
@@ -27,7 +28,6 @@ from ..models.plans import SupportPlan
 from ..permissions import Need, can_list_case_data
 from ..services import EditConflict
 from ..services import plans as services
-from . import _page
 
 
 def _plan(request, pk, plan_pk, need=Need.VIEW):
@@ -253,7 +253,7 @@ def monitoring_due(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     plans = selectors.monitoring_due(user=request.user, query=query)
     return render(
-        request, "cases/monitoring_due.html", {"page": _page(request, plans), "query": query}
+        request, "cases/monitoring_due.html", {"page": page_of(request, plans), "query": query}
     )
 
 
@@ -264,7 +264,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     query = request.GET.get("q", "")[:50]
     tasks = selectors.tasks_for_agency(user=request.user, query=query)
-    return render(request, "cases/my_tasks.html", {"page": _page(request, tasks), "query": query})
+    return render(request, "cases/my_tasks.html", {"page": page_of(request, tasks), "query": query})
 
 
 # -- インテーク・アセスメントシート --------------------------------------------------

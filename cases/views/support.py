@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agencies.audit import Action, access_event_record
 from agencies.submissions import AlreadySubmitted, already_submitted_response, submit_once
+from core.paging import page_of
 
 from .. import selectors
 from ..forms import add_service_errors
@@ -30,7 +31,7 @@ from ..forms.support import (
 from ..models import Case, SupportRecord
 from ..permissions import Need, may_amend_record
 from ..services import EditConflict, support
-from . import _page, _rebase
+from . import _rebase
 
 # -- 支援経過記録 -----------------------------------------------------------------
 
@@ -47,7 +48,7 @@ def record_list(request: HttpRequest, pk) -> HttpResponse:
         "cases/record_list.html",
         {
             "case": case,
-            "page": _page(request, records),
+            "page": page_of(request, records),
             "can_write": Need.WORK in needs and case.status != Case.Status.CLOSED,
         },
     )

@@ -22,7 +22,13 @@ from agencies.services import resource_save
 from cases import services
 from cases.models import CaseEvent
 from cases.services import outreach, participation, plans, support
-from tests.factories import AgencyFactory, make_consent, make_consultation, member_data
+from tests.factories import (
+    AgencyFactory,
+    close_case,
+    make_consent,
+    make_consultation,
+    member_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -212,13 +218,7 @@ def test_a_closed_case_page_asks_the_households_needs_once(case, coordinator, lo
 
     from cases import permissions
 
-    support.case_close(
-        actor=coordinator,
-        case=case,
-        reason="resolved",
-        improvement="improved",
-        evaluation="就労につながり、家計が安定した。",
-    )
+    close_case(case, actor=coordinator)
     url = reverse("cases:case_detail", args=[case.pk])
     client = login(coordinator)
     with mock.patch.object(

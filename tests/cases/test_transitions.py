@@ -12,20 +12,14 @@ from cases import services
 from cases.models import Case, CaseAccess, CaseClosure, CaseEvent, CaseSuspension
 from cases.permissions import Need, case_needs
 from cases.services import support
-from tests.factories import AgencyFactory, make_consent, user_with_role
+from tests.factories import AgencyFactory, close_case, make_consent, user_with_role
 from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge
 
 pytestmark = pytest.mark.django_db
 
 
 def close(actor, case, **overrides):
-    data = {
-        "reason": "resolved",
-        "improvement": "improved",
-        "evaluation": "就労につながり、家計が安定した。",
-    }
-    data.update(overrides)
-    return support.case_close(actor=actor, case=case, **data)
+    return close_case(case, actor=actor, **overrides)
 
 
 def test_it_suspends_and_resumes_where_the_case_was(case, coordinator):

@@ -15,7 +15,7 @@ from cases.models import Case, CaseClosure, Consultation, OutreachEngagement
 from cases.services import outreach, participation, plans, support
 from core.japanese import TOKYO, fiscal_year
 from referrals import services as referral_services
-from tests.factories import make_consent, make_consultation, member_data, open_case
+from tests.factories import close_case, make_consent, make_consultation, member_data, open_case
 from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge
 from tests.referrals.helpers import send
 
@@ -26,9 +26,7 @@ def tokyo(*args) -> dt.datetime:
 
 def close(case: Case, *, actor, at: dt.datetime) -> CaseClosure:
     """終結 through the service, then dated ``at`` (a closure of years ago)."""
-    closure, _ = support.case_close(
-        actor=actor, case=case, reason="resolved", improvement="improved", evaluation="解決した"
-    )
+    closure, _ = close_case(case, actor=actor, evaluation="解決した")
     CaseClosure.objects.filter(pk=closure.pk).update(closed_at=at)
     closure.refresh_from_db()
     return closure

@@ -42,7 +42,13 @@ from retention.services import (
     disposal_plan_execute,
     disposal_plan_list,
 )
-from tests.factories import make_consultation, member_data, open_case, user_with_role
+from tests.factories import (
+    close_case,
+    make_consultation,
+    member_data,
+    open_case,
+    user_with_role,
+)
 from tests.meetings.helpers import add_item, attend, make_body, make_meeting, pledge, propose
 
 from .helpers import (
@@ -809,13 +815,7 @@ def test_an_ended_outreach_an_open_case_went_through_stays_with_it(
     )
     assert case.events.filter(parameters__engagement_id=str(engagement.pk)).exists()
     if not case_open:
-        support.case_close(
-            actor=coordinator,
-            case=case,
-            reason="resolved",
-            improvement="improved",
-            evaluation="就労につながり、家計が安定した。",
-        )
+        close_case(case, actor=coordinator)
     listing = disposal_plan_list(actor=manager, now=NOW)
     outreach_held = [
         reasons for candidate, reasons in listing.held_back if candidate.kind == "outreach"
